@@ -1,0 +1,201 @@
+/**
+ * Runs one execution of a Program under a Strategy: the engine's hot loop.
+ *
+ * At each scheduling point the engine collects the enabled threads (not finished; not blocked, or blocked
+ * on a condition that now holds), asks the strategy for one, and resumes it until its next yield: that is
+ * one atomic step. A Site ends the step; a Wait ends it and disables the thread until its condition holds;
+ * a Call pushes a generator on the thread's explicit stack and goes on within the same step. A thrown
+ * ModelAssertion ends the execution as a bug, any other exception as a model error.
+ */
+import { ModelAssertion, UsageError } from "./errors.js";
+import type { Program } from "./program.js";
+import type { ExecutionResult, ThreadStack, Verdict } from "./result.js";
+import { type Gen, type ThreadState, type Wait, type Yielded, rt } from "./runtime.js";
+import { where } from "./site.js";
+import type { Strategy } from "./strategy/strategy.js";
+
+export interface ExecutionOptions {
+  /** Steps after which the execution ends as `step-limit` (possible livelock). Default 100000. */
+  readonly maxSteps?: number;
+  /** Called after every step with the thread that ran (for trace recording; slows the loop). */
+  readonly onStep?: (thread: ThreadState, step: number) => void;
+}
+
+interface SimThread extends ThreadState {
+  /** Explicit generator stack; the top one is resumed. */
+  readonly gens: Gen<unknown>[];
+  /** Value to send into the top generator on the next resume. */
+  sendValue: unknown;
+}
+
+const DEFAULT_MAX_STEPS = 100_000;
+
+/** Runs one execution to its end and returns the result. */
+export function runExecution(
+  program: Program,
+  strategy: Strategy,
+  opts: ExecutionOptions = {},
+): ExecutionResult {
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  rt.nextObject = 1;
+  rt.fpLen = 0;
+  const specs = program.setup();
+  const threads: SimThread[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i] as (typeof specs)[number];
+    const th: SimThread = {
+      id: i,
+      name: s.name,
+      frames: [],
+      local: { ...(s.local ?? {}) },
+      site: null,
+      wait: null,
+      done: false,
+      gens: [],
+      sendValue: undefined,
+    };
+    rt.current = th;
+    th.gens.push(s.run());
+    threads.push(th);
+  }
+  const choices: number[] = [];
+  const enabled: number[] = [];
+  let current = -1;
+  let preemptions = 0;
+  let traceHash = 17;
+  let verdict: Verdict = "completed";
+  let bug: ExecutionResult["bug"] = null;
+  let error: string | null = null;
+  const n = threads.length;
+
+  for (;;) {
+    enabled.length = 0;
+    let live = 0;
+    for (let i = 0; i < n; i++) {
+      const th = threads[i] as SimThread;
+      if (th.done) continue;
+      live++;
+      const w = th.wait;
+      if (w === null || w.cond()) enabled.push(i);
+    }
+    if (enabled.length === 0) {
+      verdict = live === 0 ? "completed" : "deadlock";
+      break;
+    }
+    if (choices.length >= maxSteps) {
+      verdict = "step-limit";
+      break;
+    }
+    const pick = strategy.nextThread(enabled, current);
+    if (enabled.indexOf(pick) < 0) {
+      throw new UsageError(
+        `step ${choices.length} chooses thread ${pick}, which is not runnable (runnable: ${enabled.join(",")})`,
+      );
+    }
+    if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) preemptions++;
+    current = pick;
+    choices.push(pick);
+    const th = threads[pick] as SimThread;
+    th.wait = null;
+    rt.current = th;
+    rt.fpLen = 0;
+    try {
+      runStep(th);
+    } catch (e) {
+      if (ModelAssertion.is(e)) {
+        verdict = "bug";
+        bug = { ...e.info, thread: pick };
+      } else {
+        verdict = "model-error";
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+      break;
+    }
+    const sid = th.site === null ? 0 : th.site.id;
+    traceHash = (Math.imul(traceHash, 31) + sid * 8 + pick) | 0;
+    opts.onStep?.(th, choices.length - 1);
+  }
+
+  let finalState: string | null = null;
+  if (verdict === "completed") {
+    try {
+      const fired = program.finish?.() ?? null;
+      if (fired !== null) {
+        verdict = "bug";
+        bug = { ...fired, thread: -1 };
+      }
+    } catch (e) {
+      if (ModelAssertion.is(e)) {
+        verdict = "bug";
+        bug = { ...e.info, thread: -1 };
+      } else {
+        verdict = "model-error";
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+    }
+    if (verdict === "completed") finalState = program.stateKey?.() ?? null;
+  }
+  return {
+    verdict,
+    choices,
+    steps: choices.length,
+    preemptions,
+    traceHash: traceHash >>> 0,
+    bug,
+    error,
+    stacks: threads.map(stackOf),
+    finalState,
+  };
+}
+
+/** Resumes a thread until it yields a Site or a Wait, or finishes. */
+function runStep(th: SimThread): void {
+  const gens = th.gens;
+  for (;;) {
+    const g = gens[gens.length - 1] as Gen<unknown>;
+    const r = g.next(th.sendValue);
+    th.sendValue = undefined;
+    if (r.done === true) {
+      gens.pop();
+      if (gens.length === 0) {
+        th.done = true;
+        return;
+      }
+      th.sendValue = r.value;
+      continue;
+    }
+    const y = r.value as Yielded;
+    if (y.op === 0) {
+      th.site = y;
+      const f = th.frames;
+      if (f.length > 0) (f[f.length - 1] as (typeof f)[number]).site = y;
+      return;
+    }
+    if (y.op === 1) {
+      const w = y as Wait;
+      th.site = w.site;
+      const f = th.frames;
+      if (f.length > 0) (f[f.length - 1] as (typeof f)[number]).site = w.site;
+      th.wait = w;
+      return;
+    }
+    gens.push(y.gen);
+  }
+}
+
+/** The call trace of a thread, innermost first. */
+export function stackOf(th: ThreadState): ThreadStack {
+  const trace = [];
+  for (let i = th.frames.length - 1; i >= 0; i--) {
+    const f = th.frames[i] as (typeof th.frames)[number];
+    trace.push({ fn: f.fn.name, at: f.site === null ? null : where(f.site) });
+  }
+  return {
+    id: th.id,
+    name: th.name,
+    trace,
+    state: th.done ? "done" : th.wait !== null && !th.wait.cond() ? "blocked" : "ready",
+    waitingFor: th.wait === null ? null : th.wait.what,
+    at: th.site === null ? null : `${where(th.site)} ${th.site.label}`,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * A Program is what the engine runs: it builds fresh shared state and the threads over it, every
+ * execution from scratch (generators cannot be copied, so a branch is reached by re-running its prefix).
+ * `setup` must be deterministic: the same program gives the same threads and state every time.
+ */
+import type { Gen } from "./runtime.js";
+import type { AssertionInfo } from "./errors.js";
+
+export interface ThreadSpec {
+  /** Shown in traces and reports, e.g. `CPU1 writer`. */
+  readonly name: string;
+  /** The thread's body; it runs with `rt.current` set to this thread. */
+  readonly run: () => Gen<unknown>;
+  /** Initial model-owned per-thread data. */
+  readonly local?: Record<string, unknown>;
+}
+
+export interface Program {
+  /** Identifies the program in schedule strings (a scenario name plus its options). */
+  readonly id: string;
+  /** Builds fresh state and returns the threads. */
+  setup(): ThreadSpec[];
+  /**
+   * Runs after every thread finished: final-state invariants. Returns what fired, or null.
+   * Thrown ModelAssertions are also accepted.
+   */
+  finish?(): AssertionInfo | null;
+  /** Canonical text of the shared state, for counting distinct terminal states. */
+  stateKey?(): string;
+}

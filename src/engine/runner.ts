@@ -1,0 +1,126 @@
+/**
+ * Runs executions of a Program under a Strategy until the strategy is exhausted, a failure is found (by
+ * default), or a budget (executions, time) runs out, and aggregates what it saw.
+ */
+import { type ExecutionOptions, runExecution } from "./execution.js";
+import type { Program } from "./program.js";
+import type { ExecutionResult, Verdict } from "./result.js";
+import type { Strategy } from "./strategy/strategy.js";
+
+export interface RunOptions extends ExecutionOptions {
+  /** Stop at the first execution that does not complete cleanly. Default true. */
+  readonly stopOnFailure?: boolean;
+  /** Budget in executions. Default unlimited. */
+  readonly maxExecutions?: number;
+  /** Budget in milliseconds of wall time. Default unlimited. */
+  readonly timeMs?: number;
+  /** Called about every 100 ms with running totals. */
+  readonly onProgress?: (p: RunProgress) => void;
+}
+
+export interface RunProgress {
+  readonly executions: number;
+  readonly steps: number;
+  readonly failures: number;
+  readonly elapsedMs: number;
+}
+
+/** How a run ended: a failure found, nothing found, or stopped by a budget before the strategy was done. */
+export type Outcome = "bug" | "ok" | "incomplete" | "model-error";
+
+export interface RunResult {
+  readonly outcome: Outcome;
+  /** The first execution that failed (bug, deadlock, step-limit or model error), if any. */
+  readonly first: ExecutionResult | null;
+  readonly executions: number;
+  readonly steps: number;
+  /** True when the strategy covered everything within its bounds. */
+  readonly exhaustive: boolean;
+  /** Distinct final shared states of completed executions. */
+  readonly terminalStates: ReadonlySet<string>;
+  /** Failures by site (`file:line` or verdict name) with counts. */
+  readonly failureSites: ReadonlyMap<string, number>;
+  readonly verdicts: Readonly<Record<Verdict, number>>;
+  readonly elapsedMs: number;
+  /** The strategy's own account of what it covered. */
+  readonly coverage: string;
+}
+
+/** Where a failing execution failed, as one key: the assertion's `file:line`, or the verdict. */
+export function failureKey(r: ExecutionResult): string {
+  return r.bug !== null ? `${r.bug.site.file}:${r.bug.site.line}` : r.verdict;
+}
+
+export function run(program: Program, strategy: Strategy, opts: RunOptions = {}): RunResult {
+  const stopOnFailure = opts.stopOnFailure ?? true;
+  const maxExecutions = opts.maxExecutions ?? Number.POSITIVE_INFINITY;
+  const deadline = opts.timeMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeMs;
+  const t0 = Date.now();
+  let nextProgress = t0 + 100;
+  let executions = 0;
+  let steps = 0;
+  let first: ExecutionResult | null = null;
+  let budgetHit = false;
+  const terminalStates = new Set<string>();
+  const failureSites = new Map<string, number>();
+  const verdicts: Record<Verdict, number> = {
+    completed: 0,
+    bug: 0,
+    deadlock: 0,
+    "step-limit": 0,
+    "model-error": 0,
+  };
+  for (;;) {
+    if (executions >= maxExecutions) {
+      budgetHit = true;
+      break;
+    }
+    if ((executions & 63) === 0 && Date.now() >= deadline) {
+      budgetHit = true;
+      break;
+    }
+    if (!strategy.newExecution()) break;
+    const r = runExecution(program, strategy, opts);
+    strategy.endExecution(r);
+    executions++;
+    steps += r.steps;
+    verdicts[r.verdict]++;
+    if (r.verdict === "completed") {
+      if (r.finalState !== null) terminalStates.add(r.finalState);
+    } else {
+      const key = failureKey(r);
+      failureSites.set(key, (failureSites.get(key) ?? 0) + 1);
+      if (first === null) first = r;
+      if (stopOnFailure || r.verdict === "model-error") break;
+    }
+    if (opts.onProgress !== undefined && (executions & 15) === 0) {
+      const now = Date.now();
+      if (now >= nextProgress) {
+        nextProgress = now + 100;
+        opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0 });
+      }
+    }
+  }
+  const outcome: Outcome =
+    first?.verdict === "model-error"
+      ? "model-error"
+      : first !== null
+        ? "bug"
+        : strategy.exhausted || !budgetHit
+          ? "ok"
+          : strategy.name === "random" || strategy.name === "pct"
+            ? "ok"
+            : "incomplete";
+  return {
+    outcome,
+    first,
+    executions,
+    steps,
+    exhaustive: strategy.exhausted,
+    terminalStates,
+    failureSites,
+    verdicts,
+    elapsedMs: Date.now() - t0,
+    coverage: strategy.describe(),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Shrinking: from a failing execution, find one that fails the same way (same verdict, same assertion
+ * site) with the fewest preemptions, then the fewest steps.
+ *
+ * 1. Greedy passes over the schedule seen as runs of one thread (`a12b3a40`): drop a run, swap two
+ *    neighbouring runs (which merges runs of the same thread and removes two switches), or cut a run
+ *    shorter. Each candidate is replayed leniently (a choice that cannot run is replaced; past the end the
+ *    run continues without preemption) and kept if it fails the same way and scores better.
+ * 2. To reach the true minimum of preemptions, bounded DFS at bounds 0 .. p-1 looks for the same failure;
+ *    the first one it finds has the fewest preemptions of any (iterative context bounding). Greedy passes
+ *    then shorten it.
+ * Both stop at an execution budget; the result is always a failing, replayable execution.
+ */
+import { runExecution } from "./execution.js";
+import type { Program } from "./program.js";
+import type { ExecutionResult } from "./result.js";
+import { failureKey } from "./runner.js";
+import { DfsStrategy } from "./strategy/dfs.js";
+import { ReplayStrategy } from "./strategy/replay.js";
+
+export interface ShrinkOptions {
+  /** Executions the shrinker may spend. Default 20000. */
+  readonly maxExecutions?: number;
+  readonly maxSteps?: number;
+}
+
+export interface ShrinkResult {
+  readonly result: ExecutionResult;
+  readonly executions: number;
+  /** True when bounded DFS proved that no failure of this kind has fewer preemptions. */
+  readonly minimalPreemptions: boolean;
+}
+
+export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkOptions = {}): ShrinkResult {
+  const budget = opts.maxExecutions ?? 20_000;
+  const key = failureKey(failing);
+  let spent = 0;
+  let best = failing;
+
+  const sameFailure = (r: ExecutionResult): boolean =>
+    r.verdict === failing.verdict && failureKey(r) === key;
+  const better = (r: ExecutionResult): boolean =>
+    r.preemptions < best.preemptions || (r.preemptions === best.preemptions && r.steps < best.steps);
+  const attempt = (choices: readonly number[]): boolean => {
+    if (spent >= budget) return false;
+    spent++;
+    const r = runExecution(program, new ReplayStrategy(choices, true), { maxSteps: opts.maxSteps });
+    if (sameFailure(r) && better(r)) {
+      best = r;
+      return true;
+    }
+    return false;
+  };
+
+  greedy();
+
+  // Prove or improve the preemption count with bounded DFS.
+  let minimal = best.preemptions === 0;
+  if (!minimal && spent < budget) {
+    const dfs = new DfsStrategy(best.preemptions - 1);
+    let found: ExecutionResult | null = null;
+    while (spent < budget && dfs.newExecution()) {
+      const r = runExecution(program, dfs, { maxSteps: opts.maxSteps });
+      dfs.endExecution(r);
+      spent++;
+      if (sameFailure(r)) {
+        found = r;
+        break;
+      }
+    }
+    if (found !== null) {
+      best = found;
+      minimal = true;
+      greedy();
+    } else if (dfs.exhausted) {
+      minimal = true;
+    }
+  }
+  return { result: best, executions: spent, minimalPreemptions: minimal };
+
+  function greedy(): void {
+    let improved = true;
+    while (improved && spent < budget) {
+      improved = false;
+      const runs = toRuns(best.choices);
+      for (let i = runs.length - 1; i >= 0 && !improved; i--) {
+        // Drop run i.
+        if (attempt(fromRuns(runs.filter((_, j) => j !== i)))) improved = true;
+      }
+      for (let i = 1; i < runs.length && !improved; i++) {
+        // Swap runs i-1 and i.
+        const sw = runs.slice();
+        sw[i - 1] = runs[i] as Run;
+        sw[i] = runs[i - 1] as Run;
+        if (attempt(fromRuns(sw))) improved = true;
+      }
+      for (let i = runs.length - 1; i >= 0 && !improved; i--) {
+        const r = runs[i] as Run;
+        for (const len of [r.len >> 1, r.len - 1]) {
+          if (len < 1 || len >= r.len || improved) continue;
+          const cut = runs.slice();
+          cut[i] = { t: r.t, len };
+          if (attempt(fromRuns(cut))) improved = true;
+        }
+      }
+    }
+  }
+}
+
+interface Run {
+  readonly t: number;
+  readonly len: number;
+}
+
+function toRuns(choices: readonly number[]): Run[] {
+  const runs: Run[] = [];
+  for (const t of choices) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.t === t) runs[runs.length - 1] = { t, len: last.len + 1 };
+    else runs.push({ t, len: 1 });
+  }
+  return runs;
+}
+
+function fromRuns(runs: readonly Run[]): number[] {
+  const out: number[] = [];
+  for (const r of runs) for (let k = 0; k < r.len; k++) out.push(r.t);
+  return out;
+}

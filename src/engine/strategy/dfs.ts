@@ -1,0 +1,125 @@
+/**
+ * Stateless depth-first search with a preemption bound, run iteratively: bound 0, then 1, 2, ... up to
+ * `maxPreemptions`. This is iterative context bounding (Musuvathi, Qadeer, "Iterative Context Bounding
+ * for Systematic Testing of Multithreaded Programs", PLDI 2007): the first failing execution found has
+ * the fewest preemptions any failing execution has.
+ *
+ * Every scheduling point is a branch over the enabled threads. Choosing a thread other than the one that
+ * ran the previous step, while that one could go on, is a preemption and costs 1; switching when the
+ * previous thread finished or blocked is free. Branches whose cost would exceed the current bound are
+ * pruned. If a whole pass at bound b prunes nothing, the search was exhaustive with no bound at all.
+ *
+ * Each execution replays the prefix to its branch point from scratch (generators cannot be copied), then
+ * continues with the default choice: the previous thread if enabled, else the lowest enabled id.
+ */
+import { UsageError } from "../errors.js";
+import type { ExecutionResult } from "../result.js";
+import type { Strategy } from "./strategy.js";
+
+interface Node {
+  /** Threads enabled at this point, ascending. */
+  readonly enabled: readonly number[];
+  /** Thread that ran the step before (-1 at the start). */
+  readonly prev: number;
+  /** Preemptions spent before this point. */
+  readonly pre: number;
+  /** Bitmask of thread ids already explored here. */
+  tried: number;
+  chosen: number;
+}
+
+export class DfsStrategy implements Strategy {
+  readonly name = "dfs";
+  exhausted = false;
+  /** The bound of the pass in progress. */
+  bound = 0;
+  /** Whether the pass in progress skipped a branch because of the bound. */
+  private pruned = false;
+  /** True once a whole pass pruned nothing: every interleaving was run. */
+  unbounded = false;
+  private readonly nodes: Node[] = [];
+  private prefixLen = 0;
+  private step = 0;
+  private preemptions = 0;
+  executions = 0;
+
+  constructor(readonly maxPreemptions: number) {
+    if (!Number.isInteger(maxPreemptions) || maxPreemptions < 0) {
+      throw new UsageError("the preemption bound must be a whole number ≥ 0");
+    }
+  }
+
+  newExecution(): boolean {
+    if (this.exhausted) return false;
+    this.step = 0;
+    this.preemptions = 0;
+    this.executions++;
+    return true;
+  }
+
+  nextThread(enabled: readonly number[], current: number): number {
+    const i = this.step++;
+    let pick: number;
+    if (i < this.prefixLen) {
+      const node = this.nodes[i] as Node;
+      pick = node.chosen;
+      if (enabled.indexOf(pick) < 0) {
+        throw new Error(
+          `dfs replay diverged at step ${i}: thread ${pick} is not runnable; the model is nondeterministic`,
+        );
+      }
+    } else {
+      pick = enabled.indexOf(current) >= 0 ? current : (enabled[0] as number);
+      this.nodes.push({ enabled: enabled.slice(), prev: current, pre: this.preemptions, tried: 1 << pick, chosen: pick });
+    }
+    if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) this.preemptions++;
+    return pick;
+  }
+
+  endExecution(_r: ExecutionResult): void {
+    this.nodes.length = Math.min(this.nodes.length, this.step);
+    for (;;) {
+      while (this.nodes.length > 0) {
+        const i = this.nodes.length - 1;
+        const node = this.nodes[i] as Node;
+        const prevEnabled = node.prev >= 0 && node.enabled.indexOf(node.prev) >= 0;
+        for (const t of node.enabled) {
+          if ((node.tried & (1 << t)) !== 0) continue;
+          const cost = prevEnabled && t !== node.prev ? 1 : 0;
+          if (node.pre + cost > this.bound) {
+            this.pruned = true;
+            continue;
+          }
+          node.tried |= 1 << t;
+          node.chosen = t;
+          this.prefixLen = this.nodes.length;
+          return;
+        }
+        this.nodes.pop();
+      }
+      // This pass is complete.
+      if (!this.pruned) {
+        this.unbounded = true;
+        this.exhausted = true;
+        return;
+      }
+      if (this.bound >= this.maxPreemptions) {
+        this.exhausted = true;
+        return;
+      }
+      this.bound++;
+      this.pruned = false;
+      this.prefixLen = 0;
+      return;
+    }
+  }
+
+  describe(): string {
+    if (this.unbounded) {
+      return `exhaustive DFS: every interleaving run (${this.executions} executions; no bound was needed)`;
+    }
+    return this.exhausted
+      ? `exhaustive DFS within ${this.maxPreemptions} preemption(s) (${this.executions} executions)`
+      : `DFS interrupted in the pass at ${this.bound} preemption(s) (${this.executions} executions)`;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The Strategy interface: what decides which thread runs next. One implementation per file.
+ *
+ * Lifecycle (shuttle's Scheduler shape): the runner calls `newExecution()` before each execution; it
+ * returns false when the strategy has nothing more to explore. During the execution the engine calls
+ * `nextThread(enabled, current)` at every scheduling point, where `enabled` lists the runnable thread ids
+ * in increasing order and `current` is the thread that ran the previous step (-1 at the start). After the
+ * execution, `endExecution(result)` gives the strategy the outcome (DFS uses it to backtrack, PCT to
+ * learn the execution length).
+ */
+import type { ExecutionResult } from "../result.js";
+
+export interface Strategy {
+  /** Short name, as given to `--strategy`. */
+  readonly name: string;
+  newExecution(): boolean;
+  nextThread(enabled: readonly number[], current: number): number;
+  endExecution(result: ExecutionResult): void;
+  /** One line for reports: what this strategy guarantees after the run (bounds, probabilities). */
+  describe(): string;
+  /** True once every execution within the strategy's bounds has been run. */
+  readonly exhausted: boolean;
+}

@@ -1,0 +1,57 @@
+/**
+ * struct rw_semaphore (include/linux/rwsem.h, kernel/locking/rwsem.c): a sleeping reader/writer lock.
+ * Used for mapping->invalidate_lock (filemap_invalidate_lock, patched do_dentry_open) and i_mmap_rwsem.
+ * A blocked down_write/down_read is a disabled thread, woken when its condition holds.
+ */
+import { type Gen, enterFn, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
+import { fn, site } from "../../../engine/site.js";
+import { model_invariant } from "../../bug.js";
+
+export class rw_semaphore {
+  readonly id = newObject();
+  /** Writer's thread id, -1 when no writer. */
+  writer = -1;
+  readers = 0;
+  constructor(readonly name: string) {}
+}
+
+const FN_down_write = fn("down_write", "kernel/locking/rwsem.c", 1520);
+const FN_down_read = fn("down_read", "kernel/locking/rwsem.c", 1467);
+const S_dw_wait = site("kernel/locking/rwsem.c", 1520, "down_write", "sleep until the rwsem is free");
+const S_dw = site("kernel/locking/rwsem.c", 1520, "down_write", "take the rwsem for write");
+const S_dr_wait = site("kernel/locking/rwsem.c", 1467, "down_read", "sleep until no writer holds the rwsem");
+const S_dr = site("kernel/locking/rwsem.c", 1467, "down_read", "take the rwsem for read");
+
+export function* down_write(s: rw_semaphore): Gen<void> {
+  enterFn(FN_down_write);
+  while (s.writer !== -1 || s.readers > 0) {
+    yield waitUntil(S_dw_wait, () => s.writer === -1 && s.readers === 0, `rwsem ${s.name} (write)`);
+  }
+  lock(s.id);
+  s.writer = rt.current.id;
+  yield S_dw;
+  leave(undefined);
+}
+
+export function up_write(s: rw_semaphore): void {
+  model_invariant(s.writer === rt.current.id, { file: "kernel/locking/rwsem.c", line: 1573 }, `up_write of ${s.name} not held for write`);
+  lock(s.id);
+  s.writer = -1;
+}
+
+export function* down_read(s: rw_semaphore): Gen<void> {
+  enterFn(FN_down_read);
+  while (s.writer !== -1) {
+    yield waitUntil(S_dr_wait, () => s.writer === -1, `rwsem ${s.name} (read)`);
+  }
+  lock(s.id);
+  s.readers++;
+  yield S_dr;
+  leave(undefined);
+}
+
+export function up_read(s: rw_semaphore): void {
+  model_invariant(s.readers > 0, { file: "kernel/locking/rwsem.c", line: 1563 }, `up_read of ${s.name} not held`);
+  lock(s.id);
+  s.readers--;
+}
