@@ -67,14 +67,28 @@ export const rt: {
   /** Footprint of the step being run, `obj * 4 + kind`; `fpLen` entries are valid. */
   fp: number[];
   fpLen: number;
-  /** Whether the footprint is being recorded (off in the fastest strategies' hot loop is not allowed). */
+  /** Next fresh shared-object id (ids restart at 1 every execution). */
   nextObject: number;
+  /** When true, `note()` keeps what the model says about the current step (trace recording). */
+  recording: boolean;
+  /** Notes of the current step, when recording. */
+  notes: string[];
 } = {
   current: undefined as unknown as ThreadState,
   fp: [],
   fpLen: 0,
   nextObject: 1,
+  recording: false,
+  notes: [],
 };
+
+/**
+ * Attaches a human-readable remark to the current step ("returns tail page H+3 at index 3"), for the
+ * narrative and the viewer. The text is built only while a trace is being recorded.
+ */
+export function note(text: () => string): void {
+  if (rt.recording) rt.notes.push(text());
+}
 
 /** A fresh shared-object id, unique within the current execution (ids restart every execution). */
 export function newObject(): number {

@@ -64,6 +64,9 @@ export function decodeSchedule(text: string): Schedule {
   if (!/^[0-9a-z]{1,7}$/.test(checkText) || Number.parseInt(checkText, 36) > 0xffffffff) {
     throw new UsageError(`malformed schedule string: bad check part '${clip(checkText)}'`);
   }
+  if (runs === "") {
+    throw new UsageError("malformed schedule string: empty steps part (an execution of no steps is written '-')");
+  }
   const choices: number[] = [];
   if (runs !== "-") {
     let i = 0;
@@ -85,6 +88,12 @@ export function decodeSchedule(text: string): Schedule {
   return { program, choices, check: Number.parseInt(checkText, 36) };
 }
 
+/** Quotes user input in a one-line message: control characters (a pasted newline) are escaped. */
 function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  let out = "";
+  for (const ch of s.length > 40 ? `${s.slice(0, 37)}...` : s) {
+    const code = ch.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : ch;
+  }
+  return out;
 }

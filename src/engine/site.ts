@@ -3,16 +3,19 @@
  *
  * Every `yield` in a model names a Site: a static object made once at module load with the source
  * location it stands for (for the kernel model, a v5.15-rc3 `file:line`) and a short label. Sites get
- * dense numeric ids in creation order, so a sequence of sites can be hashed cheaply and compared across
- * runs of the same build (replay divergence detection relies on that).
+ * dense numeric ids in creation order (for tables), and a `key` hashed from their text, which does not
+ * depend on import order: schedule checks hash keys, so a schedule recorded by one program replays in
+ * another that loaded the modules in a different order.
  */
 
 /** A yield point: where a thread stops between two atomic steps. */
 export interface Site {
   /** Discriminates a Site from the engine's other yield values (always 0). */
   readonly op: 0;
-  /** Dense id, unique in this process, stable for a given build and import order. */
+  /** Dense id, unique in this process (depends on import order: never persist it). */
   readonly id: number;
+  /** 32-bit hash of file, line, function and label: stable across processes and builds. */
+  readonly key: number;
   /** Source file the site models, e.g. `mm/filemap.c`. */
   readonly file: string;
   /** Line in that file. */
@@ -37,7 +40,7 @@ const sites: Site[] = [];
 
 /** Makes a site. Call at module load only, never inside a step (ids must be stable). */
 export function site(file: string, line: number, fn: string, label: string): Site {
-  const s: Site = { op: 0, id: sites.length, file, line, fn, label };
+  const s: Site = { op: 0, id: sites.length, key: fnv1a(`${file}:${line}:${fn}:${label}`), file, line, fn, label };
   sites.push(s);
   return s;
 }
@@ -55,4 +58,14 @@ export function where(s: { file: string; line: number }): string {
 /** Describes a function for call traces. */
 export function fn(name: string, file: string, line = 0): FnInfo {
   return { name, file, line };
+}
+
+/** FNV-1a, 32 bits. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

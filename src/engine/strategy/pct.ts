@@ -5,8 +5,11 @@
  *
  * Each execution gives the n threads distinct random priorities d..d+n-1 and draws d-1 change points
  * uniformly from 1..k, where k bounds the execution length. At every step the highest-priority runnable
- * thread runs; at the i-th change point the thread about to run drops to priority i (below every initial
- * priority). A bug of depth d is then found by one execution with probability at least 1/(n·k^(d-1)).
+ * thread runs; at the i-th change point (in step order) the thread about to run drops to priority d-i:
+ * below every initial priority and below every thread demoted earlier, as in the paper's `p[t] ← d − i`
+ * and shuttle's `next_priority`. (Giving the i-th point priority i instead, later demotions above earlier
+ * ones, makes bugs that need one thread demoted twice unreachable at any depth.) A bug of depth d is
+ * then found by one execution with probability at least 1/(n·k^(d-1)).
  *
  * Where we differ from the paper: k is not known in advance; it starts at `initialK` and becomes the
  * longest execution seen so far, as in shuttle. The printed bound uses the k of the last execution.
@@ -21,7 +24,7 @@ export class PctStrategy implements Strategy {
   private readonly rng: Prng;
   /** priorities[t] = priority of thread t; distinct; larger runs first. */
   private priorities: number[] = [];
-  /** Sorted ascending; changePoints[i] is the step at which priority i+1 is given. */
+  /** Sorted ascending; changePoints[i] is the step at which priority depth-1-i is given. */
   private changePoints: number[] = [];
   private step = 0;
   private k: number;
@@ -55,7 +58,7 @@ export class PctStrategy implements Strategy {
     let pick = this.highest(enabled);
     const cp = this.changePoints.indexOf(this.step);
     if (cp >= 0) {
-      this.priorities[pick] = cp + 1;
+      this.priorities[pick] = this.depth - 1 - cp;
       pick = this.highest(enabled);
     }
     return pick;

@@ -15,6 +15,11 @@ import type { address_space } from "./fs.js";
 export const TAIL_MAPPING = { tail_mapping: true } as const;
 export type TailMapping = typeof TAIL_MAPPING;
 
+/** The mapping ->mapping holds, or null for NULL and for the TAIL_MAPPING poison. */
+export function as_mapping(m: address_space | TailMapping | null): address_space | null {
+  return m === null || "tail_mapping" in m ? null : m;
+}
+
 export class Page {
   /** Shared-object id for footprints. */
   readonly id: number;

@@ -1,0 +1,63 @@
+/**
+ * fs/open.c: the part of do_dentry_open that opening a file for write runs on a file with read-only THPs
+ * in its page cache (added by eb6ecbed0aa2, v5.14-rc1).
+ *
+ * rc3 (fs/open.c:851–860): get_write_access has already raised i_writecount (:788); then, after a full
+ * barrier (:858, paired with the smp_mb in collapse_file), if filemap_nr_thps(mapping) the whole page
+ * cache is dropped with truncate_pagecache(inode, 0) (:860). No inode lock is held: i_rwsem and
+ * mapping->invalidate_lock are not taken, so any number of openers truncate at once (race (a)).
+ * Patch `lock-filemap-when-truncating` (55fc0d917467) takes filemap_invalidate_lock around it (:862/:871
+ * in 5.15.24). The model runs under sequential consistency, where smp_mb orders nothing further.
+ */
+import { type Gen, enterFn, leave } from "../../engine/runtime.js";
+import { fn, site } from "../../engine/site.js";
+import { patched } from "../config.js";
+import { type inode, i_writecount_inc } from "../include/linux/fs.js";
+import { filemap_nr_thps } from "../include/linux/pagemap.js";
+import { down_write, up_write } from "../kernel/locking/rwsem.js";
+import { truncate_pagecache } from "../mm/truncate.js";
+
+const F = "fs/open.c";
+export const FMODE_WRITE = 0x2;
+
+/** The file being opened: the inode and the mode (the rest of struct file is not modelled). */
+export interface file {
+  readonly f_inode: inode;
+  readonly f_mode: number;
+}
+
+const FN_do_dentry_open = fn("do_dentry_open", F, 768);
+const S_get_write_access = site(F, 788, "do_dentry_open", "get_write_access(inode): i_writecount++");
+const S_nr_thps = site(F, 859, "do_dentry_open", "filemap_nr_thps(inode->i_mapping)");
+const S_invalidate_unlock = site(F, 871, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
+
+/**
+ * do_dentry_open - the write-open path of opening @f (fs/open.c:768)
+ * Model: one step for get_write_access's i_writecount increment, one for the nr_thps read, then the
+ * truncation's own steps. The parts of open that touch nothing the races involve are left out.
+ */
+export function* do_dentry_open(f: file): Gen<number> {
+  enterFn(FN_do_dentry_open);
+  const ino = f.f_inode;
+  if ((f.f_mode & FMODE_WRITE) !== 0) {
+    i_writecount_inc(ino);
+    yield S_get_write_access;
+  }
+  // ... f_op->open and the rest of do_dentry_open (:800–846): nothing the modelled paths share.
+  if ((f.f_mode & FMODE_WRITE) !== 0) {
+    // smp_mb() (:858)
+    const thps = filemap_nr_thps(ino.i_mapping);
+    yield S_nr_thps;
+    if (thps !== 0) {
+      const mapping = ino.i_mapping;
+      if (patched("lock-filemap-when-truncating")) yield* down_write(mapping.invalidate_lock);
+      yield* truncate_pagecache(ino, 0);
+      if (patched("lock-filemap-when-truncating")) {
+        up_write(mapping.invalidate_lock);
+        yield S_invalidate_unlock;
+      }
+    }
+  }
+  leave(0);
+  return 0;
+}

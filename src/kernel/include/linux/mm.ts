@@ -1,0 +1,65 @@
+/**
+ * include/linux/mm.h and mm/util.c helpers on mapped state: put_page, page_mapped, page_mapping.
+ */
+import { read } from "../../../engine/runtime.js";
+import { VM_BUG_ON_PAGE } from "../../bug.js";
+import { __put_page } from "../../mm/swap.js";
+import { compound_head, PageCompound, PageTail } from "./page-flags.js";
+import { page_ref_count, page_ref_dec_and_test } from "./page_ref.js";
+import { type Page, as_mapping, nth_page } from "./mm_types.js";
+import type { address_space } from "./fs.js";
+
+/** put_page_testzero (mm.h:745): VM_BUG_ON_PAGE(page_ref_count(page) == 0) at :747, then dec-and-test. */
+export function put_page_testzero(page: Page): boolean {
+  VM_BUG_ON_PAGE(
+    () => page_ref_count(page) === 0,
+    page,
+    { file: "include/linux/mm.h", line: 747 },
+    "page_ref_count(page) == 0",
+  );
+  return page_ref_dec_and_test(page);
+}
+
+/**
+ * put_page (mm.h:1231): drop a reference on the head; the last one frees the page through __put_page.
+ * One atomic access plus, on the last put, the free path (its accesses are all to the now-private page).
+ */
+export function put_page(page: Page): void {
+  const head = compound_head(page);
+  if (put_page_testzero(head)) __put_page(head);
+}
+
+/**
+ * page_mapped (mm/util.c:678): a small page is mapped if _mapcount ≥ 0; a compound page if its
+ * compound_mapcount or any subpage's _mapcount is ≥ 0.
+ */
+export function page_mapped(page: Page): boolean {
+  if (!PageCompound(page)) {
+    read(page.id);
+    return page._mapcount >= 0;
+  }
+  const head = compound_head(page);
+  read(head.id);
+  if (head.compound_mapcount >= 0) return true;
+  const n = head.subpages === null ? 1 : head.subpages.length;
+  for (let i = 0; i < n; i++) {
+    const p = nth_page(head, i);
+    read(p.id);
+    if (p._mapcount >= 0) return true;
+  }
+  return false;
+}
+
+/** page_mapping (mm/util.c:708): the head's ->mapping for a tail; null for anon (not modelled). */
+export function page_mapping(page: Page): address_space | null {
+  const head = compound_head(page);
+  read(head.id);
+  return as_mapping(head.mapping);
+}
+
+/** page_mapcount (mm.h:872), for dumps and checks. */
+export function page_mapcount(page: Page): number {
+  read(page.id);
+  const head = page.compound_head ?? page;
+  return page._mapcount + 1 + (PageTail(page) || page !== head ? head.compound_mapcount + 1 : 0);
+}

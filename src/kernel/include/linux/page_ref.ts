@@ -1,0 +1,99 @@
+/**
+ * Page reference counts: include/linux/page_ref.h and the get/put helpers of include/linux/mm.h.
+ * Every refcount operation is one atomic access to the page (its footprint is a write of the page).
+ */
+import { read, write } from "../../../engine/runtime.js";
+import { VM_BUG_ON, VM_BUG_ON_PAGE, model_invariant } from "../../bug.js";
+import { compound_head } from "./page-flags.js";
+import type { Page } from "./mm_types.js";
+
+const H = "include/linux/page_ref.h";
+
+/** Use of a freed page: the model's poison check for writes (struct pages outlive frees). */
+export function check_not_freed(page: Page, line: number, file: string, what: string): void {
+  if (page.freed) model_invariant(false, { file, line }, `${what} on freed page ${page.name}`, page);
+}
+
+/** page_ref_count / page_count (page_ref.h:65, 70): one atomic read. */
+export function page_ref_count(page: Page): number {
+  read(page.id);
+  return page._refcount;
+}
+
+export function page_count(page: Page): number {
+  return page_ref_count(compound_head(page));
+}
+
+/** page_ref_add (page_ref.h:91). */
+export function page_ref_add(page: Page, nr: number): void {
+  write(page.id);
+  check_not_freed(page, 91, H, "page_ref_add");
+  page._refcount += nr;
+}
+
+/** page_ref_sub (page_ref.h:98). */
+export function page_ref_sub(page: Page, nr: number): void {
+  write(page.id);
+  page._refcount -= nr;
+  model_invariant(page._refcount >= 0, { file: H, line: 98 }, `refcount underflow of ${page.name}`, page);
+}
+
+/** page_ref_inc (page_ref.h:105). */
+export function page_ref_inc(page: Page): void {
+  page_ref_add(page, 1);
+}
+
+/** page_ref_dec_and_test (page_ref.h:147): true when the count reached 0. */
+export function page_ref_dec_and_test(page: Page): boolean {
+  write(page.id);
+  page._refcount -= 1;
+  model_invariant(page._refcount >= 0, { file: H, line: 147 }, `refcount underflow of ${page.name}`, page);
+  return page._refcount === 0;
+}
+
+/** page_ref_add_unless (page_ref.h:164): atomic_add_unless(&_refcount, nr, u). */
+export function page_ref_add_unless(page: Page, nr: number, u: number): boolean {
+  write(page.id);
+  if (page._refcount === u) return false;
+  check_not_freed(page, 164, H, "page_ref_add_unless");
+  page._refcount += nr;
+  return true;
+}
+
+/** page_ref_freeze (page_ref.h:173): cmpxchg(count → 0). */
+export function page_ref_freeze(page: Page, count: number): boolean {
+  write(page.id);
+  if (page._refcount !== count) return false;
+  page._refcount = 0;
+  return true;
+}
+
+/** page_ref_unfreeze (page_ref.h:182–190). */
+export function page_ref_unfreeze(page: Page, count: number): void {
+  VM_BUG_ON_PAGE(() => page_count(page) !== 0, page, { file: H, line: 184 }, "page_count(page) != 0");
+  VM_BUG_ON(count === 0, { file: H, line: 185 }, "count == 0");
+  write(page.id);
+  page._refcount = count;
+}
+
+/** get_page_unless_zero (include/linux/mm.h:757): page_ref_add_unless(page, 1, 0). */
+export function get_page_unless_zero(page: Page): boolean {
+  return page_ref_add_unless(page, 1, 0);
+}
+
+/**
+ * get_page (include/linux/mm.h:1206): the caller must already hold a reference;
+ * VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page)) at mm.h:1213 catches a get on a frozen or
+ * freed page. Without DEBUG_VM the count just goes 0 → 1 (the model flags that later when it is put).
+ */
+export function get_page(page: Page): void {
+  const head = compound_head(page);
+  VM_BUG_ON_PAGE(
+    () => page_ref_count(head) + 127 <= 127,
+    head,
+    { file: "include/linux/mm.h", line: 1213 },
+    "page_ref_zero_or_close_to_overflow(page)",
+  );
+  write(head.id);
+  head._refcount += 1;
+}

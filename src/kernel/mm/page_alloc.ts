@@ -1,0 +1,158 @@
+/**
+ * The page allocator's entry and exit, mm/page_alloc.c (v5.15.24 line numbers; rc3 may differ by a line
+ * where 5.15.y backported hwpoison fixes, e.g. ClearPageHasHWPoisoned at :1317).
+ *
+ * Freeing runs the checks of free_pages_prepare (:1284) / check_free_page (:1203) / page_expected_state
+ * (:1157) and, when one fails, bad_page (:621), which in the kernel prints "BUG: Bad page state", taints
+ * and leaks the page without stopping. The model ends the execution there with a `bad_page` result: it is
+ * the report a developer would see (thread (c) of the seed). With CONFIG_DEBUG_VM off, an order-0 page is
+ * checked only when the per-cpu list is drained (bulkfree_pcp_prepare, :1408–1419): the model queues it
+ * and checks it when the execution ends (`drain_pcp_checks`).
+ * Freed pages are poisoned (`freed`), never reused: a later write is caught as use after free.
+ */
+import { rt } from "../../engine/runtime.js";
+import { VM_BUG_ON_PAGE, model_invariant } from "../bug.js";
+import { ModelAssertion } from "../../engine/errors.js";
+import { kconfig } from "../config.js";
+import {
+  PAGE_FLAGS_CHECK_AT_FREE,
+  PG_head,
+  PageCompound,
+  PageTail,
+  compound_head,
+} from "../include/linux/page-flags.js";
+import { type Page, TAIL_MAPPING, newPages } from "../include/linux/mm_types.js";
+import { dump_page } from "./debug.js";
+
+const F = "mm/page_alloc.c";
+
+/**
+ * Pages whose free-time check the model must still make: freed with CONFIG_DEBUG_VM off through the pcp
+ * path, checked when the execution ends as free_pcppages_bulk would.
+ */
+export const pcpPending: Page[] = [];
+
+/** Hooks that say whether a page is still reachable from a page cache (set by the scenario world). */
+export const freeChecks: Array<(page: Page) => string | null> = [];
+
+/**
+ * alloc_pages(gfp, order): a fresh page (refcount 1), compound with prep_compound_page when order > 0:
+ * head gets PG_head and the order; tails point at the head and carry TAIL_MAPPING (mm/page_alloc.c:693ff).
+ */
+export function alloc_pages(order: number): Page {
+  const n = 1 << order;
+  const pages = newPages(n);
+  const head = pages[0] as Page;
+  head._refcount = 1;
+  if (order > 0) {
+    head.flags |= 1 << PG_head;
+    head.compound_order = order;
+    head.subpages = pages;
+    for (let i = 1; i < n; i++) {
+      const t = pages[i] as Page;
+      t.compound_head = head;
+      t.mapping = TAIL_MAPPING;
+    }
+  }
+  return head;
+}
+
+/** page_expected_state (:1157): mapcount -1, no mapping, refcount 0, no flags in PAGE_FLAGS_CHECK_AT_FREE. */
+function page_bad_reason(page: Page): string | null {
+  let reason: string | null = null;
+  if (page._mapcount !== -1) reason = "nonzero mapcount";
+  if (page.mapping !== null) reason = "non-NULL mapping";
+  if (page._refcount !== 0) reason = "nonzero _refcount";
+  if ((page.flags & PAGE_FLAGS_CHECK_AT_FREE) !== 0) reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
+  return reason;
+}
+
+/**
+ * bad_page (:621): "BUG: Bad page state in process <comm>  pfn:<pfn>" (:647), dump_page, taint.
+ * The model stops the execution here so the report comes with every thread's stack.
+ */
+export function bad_page(page: Page, reason: string): never {
+  throw new ModelAssertion({
+    kind: "bad_page",
+    site: { file: F, line: 647 },
+    condition: reason,
+    message: `BUG: Bad page state in process ${rt.current.name}  pfn:${page.pfn.toString(16).padStart(5, "0")}`,
+    detail: dump_page(page, reason),
+    fatal: false,
+  });
+}
+
+/** check_free_page (:1203). */
+function check_free_page(page: Page): void {
+  const reason = page_bad_reason(page);
+  if (reason !== null) bad_page(page, reason);
+}
+
+/** free_tail_pages_check (:1213): with DEBUG_VM, each tail must still look like a tail of this head. */
+function free_tail_pages_check(head: Page, page: Page, i: number): void {
+  if (kconfig.current.DEBUG_VM) {
+    if (i === 1 && head.compound_mapcount !== -1) bad_page(page, "nonzero compound_mapcount");
+    if (i > 2 && page.mapping !== TAIL_MAPPING) bad_page(page, "corrupted mapping in tail page");
+    if (page.compound_head === null) bad_page(page, "PageTail not set");
+    if (page.compound_head !== head) bad_page(page, "compound_head not consistent");
+  }
+  page.mapping = null;
+  page.compound_head = null;
+}
+
+/**
+ * free_pages_prepare (:1284): VM_BUG_ON_PAGE(PageTail) (:1290); for order > 0 every tail is checked
+ * (:1313–1327); the head is checked now with DEBUG_VM (free_pcp_prepare :1389), or when the pcp list
+ * drains without it (order 0 only; order > 0 frees are checked at once, :1408–1414 then :1334).
+ */
+function free_pages_prepare(page: Page, order: number, checkFree: boolean): void {
+  VM_BUG_ON_PAGE(() => PageTail(page), page, { file: F, line: 1290 }, "PageTail(page)");
+  if (order > 0) {
+    const compound = PageCompound(page);
+    const sp = page.subpages ?? [page];
+    for (let i = 1; i < 1 << order; i++) {
+      const t = sp[i] as Page;
+      if (compound) free_tail_pages_check(page, t, i);
+      check_free_page(t);
+    }
+  }
+  if (checkFree) check_free_page(page);
+  else pcpPending.push(page);
+}
+
+/** Model invariants at free time: a page must not be freed while a page cache still points at it. */
+function check_not_cached(page: Page): void {
+  for (const check of freeChecks) {
+    const where = check(page);
+    if (where !== null) {
+      model_invariant(false, { file: F, line: 3390 }, `${page.name} freed while ${where}`, page);
+    }
+  }
+}
+
+/** free_unref_page (:3390) for order 0, and the order > 0 path of free_the_page (:702). */
+export function free_unref_page(page: Page, order: number): void {
+  model_invariant(!page.freed, { file: F, line: 3390 }, `double free of ${page.name}`, page);
+  check_not_cached(page);
+  const checkFree = kconfig.current.DEBUG_VM || order > 0;
+  free_pages_prepare(page, order, checkFree);
+  page.freed = true;
+  if (page.subpages !== null) for (const t of page.subpages) t.freed = true;
+}
+
+/** free_compound_page (:725) via destroy_compound_page: free_the_page(page, compound_order(page)). */
+export function free_compound_page(page: Page): void {
+  const head = compound_head(page);
+  free_unref_page(head, head.compound_order);
+}
+
+/**
+ * The deferred order-0 checks (bulkfree_pcp_prepare, :1416) made when the execution ends, as
+ * free_pcppages_bulk would make them when the pcp list drains.
+ */
+export function drain_pcp_checks(): void {
+  for (const p of pcpPending.splice(0)) {
+    const reason = page_bad_reason(p);
+    if (reason !== null) bad_page(p, reason);
+  }
+}
