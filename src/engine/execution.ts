@@ -24,8 +24,6 @@ export interface ExecutionOptions {
 interface SimThread extends ThreadState {
   /** Explicit generator stack; the top one is resumed. */
   readonly gens: Gen<unknown>[];
-  /** Value to send into the top generator on the next resume. */
-  sendValue: unknown;
 }
 
 const DEFAULT_MAX_STEPS = 100_000;
@@ -52,7 +50,6 @@ export function runExecution(
       wait: null,
       done: false,
       gens: [],
-      sendValue: undefined,
     };
     rt.current = th;
     th.gens.push(s.run());
@@ -165,20 +162,25 @@ export function runExecution(
   };
 }
 
-/** Resumes a thread until it yields a Site or a Wait, or finishes. */
+/**
+ * Resumes a thread until it yields a Site or a Wait, or finishes. A callee's return value goes to its
+ * caller within the same step, so nothing is sent across steps: resuming a thread always sends undefined.
+ */
 function runStep(th: SimThread): void {
   const gens = th.gens;
+  let g = gens[gens.length - 1] as Gen<unknown>;
+  let send: unknown;
   for (;;) {
-    const g = gens[gens.length - 1] as Gen<unknown>;
-    const r = g.next(th.sendValue);
-    th.sendValue = undefined;
+    const r = g.next(send);
     if (r.done === true) {
       gens.pop();
-      if (gens.length === 0) {
+      const len = gens.length;
+      if (len === 0) {
         th.done = true;
         return;
       }
-      th.sendValue = r.value;
+      send = r.value;
+      g = gens[len - 1] as Gen<unknown>;
       continue;
     }
     const y = r.value as Yielded;
@@ -196,7 +198,9 @@ function runStep(th: SimThread): void {
       th.wait = w;
       return;
     }
-    gens.push(y.gen);
+    g = y.gen;
+    gens.push(g);
+    send = undefined;
   }
 }
 
