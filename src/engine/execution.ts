@@ -10,7 +10,7 @@
 import { ModelAssertion, UsageError } from "./errors.js";
 import type { Program } from "./program.js";
 import type { ExecutionResult, ThreadStack, Verdict } from "./result.js";
-import { type Gen, type ThreadState, type Wait, type Yielded, rt } from "./runtime.js";
+import { type Gen, rt, type ThreadState, type Wait, type Yielded } from "./runtime.js";
 import { where } from "./site.js";
 import type { Strategy } from "./strategy/strategy.js";
 
@@ -29,11 +29,7 @@ interface SimThread extends ThreadState {
 const DEFAULT_MAX_STEPS = 100_000;
 
 /** Runs one execution to its end and returns the result. */
-export function runExecution(
-  program: Program,
-  strategy: Strategy,
-  opts: ExecutionOptions = {},
-): ExecutionResult {
+export function runExecution(program: Program, strategy: Strategy, opts: ExecutionOptions = {}): ExecutionResult {
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   rt.nextObject = 1;
   rt.fpLen = 0;

@@ -3,8 +3,9 @@
  * execution from scratch (generators cannot be copied, so a branch is reached by re-running its prefix).
  * `setup` must be deterministic: the same program gives the same threads and state every time.
  */
-import type { Gen } from "./runtime.js";
+
 import type { AssertionInfo } from "./errors.js";
+import type { Gen } from "./runtime.js";
 
 export interface ThreadSpec {
   /** Shown in traces and reports, e.g. `CPU1 writer`. */

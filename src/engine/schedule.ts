@@ -52,7 +52,9 @@ export function decodeSchedule(text: string): Schedule {
     throw new UsageError(`malformed schedule string '${clip(str)}': it must start with '${SCHEDULE_VERSION}.'`);
   }
   if (version !== SCHEDULE_VERSION) {
-    throw new UsageError(`schedule string version '${version}' is not supported (this mmrace reads ${SCHEDULE_VERSION})`);
+    throw new UsageError(
+      `schedule string version '${version}' is not supported (this mmrace reads ${SCHEDULE_VERSION})`,
+    );
   }
   if (parts.length !== 4) {
     throw new UsageError(`malformed schedule string '${clip(str)}': expected v1.<scenario>.<steps>.<check>`);

@@ -37,8 +37,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   let spent = 0;
   let best = failing;
 
-  const sameFailure = (r: ExecutionResult): boolean =>
-    r.verdict === failing.verdict && failureKey(r) === key;
+  const sameFailure = (r: ExecutionResult): boolean => r.verdict === failing.verdict && failureKey(r) === key;
   const better = (r: ExecutionResult): boolean =>
     r.preemptions < best.preemptions || (r.preemptions === best.preemptions && r.steps < best.steps);
   const attempt = (choices: readonly number[]): boolean => {

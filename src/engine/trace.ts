@@ -6,7 +6,7 @@
 import { runExecution } from "./execution.js";
 import type { Program } from "./program.js";
 import type { ExecutionResult } from "./result.js";
-import { READ, WRITE, rt } from "./runtime.js";
+import { READ, rt, WRITE } from "./runtime.js";
 import { where } from "./site.js";
 import { ReplayStrategy } from "./strategy/replay.js";
 

@@ -70,7 +70,13 @@ export class DfsStrategy implements Strategy {
       }
     } else {
       pick = enabled.indexOf(current) >= 0 ? current : (enabled[0] as number);
-      this.nodes.push({ enabled: enabled.slice(), prev: current, pre: this.preemptions, tried: 1 << pick, chosen: pick });
+      this.nodes.push({
+        enabled: enabled.slice(),
+        prev: current,
+        pre: this.preemptions,
+        tried: 1 << pick,
+        chosen: pick,
+      });
     }
     if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) this.preemptions++;
     return pick;

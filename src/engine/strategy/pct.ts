@@ -29,7 +29,6 @@ export class PctStrategy implements Strategy {
   private step = 0;
   private k: number;
   private nThreads = 0;
-  private executions = 0;
 
   constructor(
     readonly seed: number,
@@ -42,7 +41,6 @@ export class PctStrategy implements Strategy {
   }
 
   newExecution(): boolean {
-    this.executions++;
     this.step = 0;
     this.priorities = [];
     this.changePoints = [];

@@ -23,9 +23,7 @@ export class RandomStrategy implements Strategy {
   }
 
   nextThread(enabled: readonly number[]): number {
-    return enabled.length === 1
-      ? (enabled[0] as number)
-      : (enabled[this.rng.below(enabled.length)] as number);
+    return enabled.length === 1 ? (enabled[0] as number) : (enabled[this.rng.below(enabled.length)] as number);
   }
 
   endExecution(_r: ExecutionResult): void {}

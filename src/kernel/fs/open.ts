@@ -9,10 +9,10 @@
  * Patch `lock-filemap-when-truncating` (55fc0d917467) takes filemap_invalidate_lock around it (:862/:871
  * in 5.15.24). The model runs under sequential consistency, where smp_mb orders nothing further.
  */
-import { type Gen, enterFn, leave } from "../../engine/runtime.js";
+import { enterFn, type Gen, leave } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { patched } from "../config.js";
-import { type inode, i_writecount_inc } from "../include/linux/fs.js";
+import { i_writecount_inc, type inode } from "../include/linux/fs.js";
 import { filemap_nr_thps } from "../include/linux/pagemap.js";
 import { down_write, up_write } from "../kernel/locking/rwsem.js";
 import { truncate_pagecache } from "../mm/truncate.js";

@@ -2,8 +2,9 @@
  * dump_page (mm/debug.c:176, __dump_page :47): the lines a VM_BUG_ON_PAGE or bad_page prints.
  * Reads the page without recording footprints: a dump happens as the execution ends.
  */
+
+import { as_mapping, type Page, TAIL_MAPPING } from "../include/linux/mm_types.js";
 import { flagNames } from "../include/linux/page-flags.js";
-import { type Page, TAIL_MAPPING, as_mapping } from "../include/linux/mm_types.js";
 
 /** The struct page's address as a vmemmap pointer (64 bytes per struct page, x86-64 layout). */
 export function page_address_of(page: Page): string {

@@ -9,14 +9,15 @@
  * hold the page lock and xa_lock, and every slot they store is a separate step, because RCU readers walk
  * the slots beside them.
  */
-import { type Gen, enter, enterFn, leave, read, rt, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, read, rt, waitUntil, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { BUG_ON, VM_BUG_ON_PAGE, WARN_ON_ONCE } from "../bug.js";
 import { kconfig, patched } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
 import { compound_nr, compound_order, thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
-import { type Page, as_mapping } from "../include/linux/mm_types.js";
+import { as_mapping, type Page } from "../include/linux/mm_types.js";
+import { get_page, page_count, page_ref_sub } from "../include/linux/page_ref.js";
 import {
   PageDirty,
   PageLocked,
@@ -25,8 +26,6 @@ import {
   PageTransHuge,
   PageWriteback,
 } from "../include/linux/page-flags.js";
-import { get_page, page_count, page_ref_sub } from "../include/linux/page_ref.js";
-import { test_clear_page_writeback } from "./page-writeback.js";
 import {
   filemap_nr_thps_dec,
   find_subpage,
@@ -36,13 +35,14 @@ import {
   unlock_page,
 } from "../include/linux/pagemap.js";
 import { PAGEVEC_SIZE, type PvecEntry, type pagevec, pagevec_add, pagevec_count } from "../include/linux/pagevec.js";
-import { rcu_read_lock, rcu_read_unlock } from "../kernel/rcu.js";
 import { spin_lock_irq, spin_unlock_irq } from "../kernel/locking/spinlock.js";
+import { rcu_read_lock, rcu_read_unlock } from "../kernel/rcu.js";
 import {
   XA_STATE,
   type XaEntry,
-  type xa_state,
   xa_is_value,
+  xa_snapshot,
+  type xa_state,
   xas_find,
   xas_init_marks,
   xas_next_entry,
@@ -54,9 +54,16 @@ import {
   xas_store,
 } from "../lib/xarray.js";
 import { printk } from "../printk.js";
+import { test_clear_page_writeback } from "./page-writeback.js";
 
 const F = "mm/filemap.c";
 const at = (line: number) => ({ file: F, line });
+
+/** Reads page->index, recording the access. */
+function page_index_read(p: Page): number {
+  read(p.id);
+  return p.index;
+}
 
 // ===== page cache deletion (filemap.c:124–354) =====
 
@@ -190,7 +197,7 @@ function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<vo
     const want = pvec.pages[L.i] as Page;
     const p = page as Page;
     if (p !== want) {
-      VM_BUG_ON_PAGE(() => (read(p.id), p.index > want.index), p, at(311), "page->index > pvec->pages[i]->index");
+      VM_BUG_ON_PAGE(() => page_index_read(p) > want.index, p, at(311), "page->index > pvec->pages[i]->index");
       continue;
     }
     WARN_ON_ONCE(!PageLocked(p), at(316), "!PageLocked(page)");
@@ -231,6 +238,7 @@ export function* delete_from_page_cache_batch(mapping: address_space, pvec: page
 const FN_find_get_entry = fn("find_get_entry", F, 1971);
 const S_fge_get = site(F, 1992, "find_get_entry", "page_cache_get_speculative(page)");
 const S_fge_put = site(F, 1997, "find_get_entry", "put_page(page): slot changed under us");
+const S_fge_frozen = site(F, 2003, "find_get_entry", "retry: the page is frozen (refcount 0)");
 
 /**
  * find_get_entry - the next present entry at or after the cursor, with a reference
@@ -257,6 +265,18 @@ export function* find_get_entry(xas: xa_state, max: number): Gen<XaEntry> {
       if (again === page) return leave(L.page);
       put_page(page);
       yield S_fge_put;
+    } else {
+      // The page is frozen or being freed. Retrying from xas_reset reads the same slot again, and fails
+      // again, for as long as that slot still holds this page and its refcount is 0: such retries change
+      // nothing, so the model waits for one of the two to change instead of spinning (docs/model.md,
+      // "Spin loops"). The retry itself is modelled unchanged.
+      const xa = xas.xa;
+      const index = xas.xa_index;
+      yield waitUntil(
+        S_fge_frozen,
+        () => page._refcount !== 0 || (xa_snapshot(xa)[index] ?? null) !== page,
+        `frozen page ${page.name} at index ${index} to be unfrozen or replaced`,
+      );
     }
     xas_reset(xas);
   }

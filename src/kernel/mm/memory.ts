@@ -6,13 +6,13 @@
  * What matters for the races is kept: the i_mmap_rwsem these functions take for write (they sleep on it),
  * the VM_BUG_ONs of unmap_mapping_page, and that a zapped PTE drops its page reference and mapcount.
  */
-import { type Gen, enterFn, leave, write } from "../../engine/runtime.js";
+import { enterFn, type Gen, leave, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_LAZY } from "../bug.js";
 import type { address_space } from "../include/linux/fs.js";
-import type { Page } from "../include/linux/mm_types.js";
 import { put_page } from "../include/linux/mm.js";
-import { PageLocked, PageTail, compound_head } from "../include/linux/page-flags.js";
+import type { Page } from "../include/linux/mm_types.js";
+import { compound_head, PageLocked, PageTail } from "../include/linux/page-flags.js";
 import { down_write, up_write } from "../kernel/locking/rwsem.js";
 
 const F = "mm/memory.c";

@@ -1,10 +1,10 @@
 /** mm/page-writeback.c: the end of writeback and waiting for it. */
-import { type Gen, enterFn, leave, waitUntil } from "../../engine/runtime.js";
+import { enterFn, type Gen, leave, waitUntil } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import type { address_space } from "../include/linux/fs.js";
-import type { Page } from "../include/linux/mm_types.js";
 import { page_mapping } from "../include/linux/mm.js";
-import { PG_writeback, PageWriteback, TestClearPageWriteback, compound_head } from "../include/linux/page-flags.js";
+import type { Page } from "../include/linux/mm_types.js";
+import { compound_head, PageWriteback, PG_writeback, TestClearPageWriteback } from "../include/linux/page-flags.js";
 import { spin_lock_irq, spin_unlock_irq } from "../kernel/locking/spinlock.js";
 
 const F = "mm/page-writeback.c";

@@ -10,18 +10,19 @@
  * and checks it when the execution ends (`drain_pcp_checks`).
  * Freed pages are poisoned (`freed`), never reused: a later write is caught as use after free.
  */
-import { rt } from "../../engine/runtime.js";
-import { VM_BUG_ON_PAGE, model_invariant } from "../bug.js";
+
 import { ModelAssertion } from "../../engine/errors.js";
+import { rt } from "../../engine/runtime.js";
+import { model_invariant, VM_BUG_ON_PAGE } from "../bug.js";
 import { kconfig } from "../config.js";
+import { newPages, type Page, TAIL_MAPPING } from "../include/linux/mm_types.js";
 import {
+  compound_head,
   PAGE_FLAGS_CHECK_AT_FREE,
-  PG_head,
   PageCompound,
   PageTail,
-  compound_head,
+  PG_head,
 } from "../include/linux/page-flags.js";
-import { type Page, TAIL_MAPPING, newPages } from "../include/linux/mm_types.js";
 import { dump_page } from "./debug.js";
 
 const F = "mm/page_alloc.c";

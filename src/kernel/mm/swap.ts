@@ -5,6 +5,7 @@
  * (see docs/model.md).
  */
 import { VM_BUG_ON_PAGE } from "../bug.js";
+import type { Page } from "../include/linux/mm_types.js";
 import {
   ClearPageActive,
   ClearPageLRU,
@@ -13,7 +14,6 @@ import {
   PageLRU,
   SetPageLRU,
 } from "../include/linux/page-flags.js";
-import type { Page } from "../include/linux/mm_types.js";
 import { free_compound_page, free_unref_page } from "./page_alloc.js";
 
 /** __page_cache_release (swap.c:80): off the LRU (clears PG_lru and the LRU flags). */

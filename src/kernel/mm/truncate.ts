@@ -5,7 +5,7 @@
  * truncate_inode_pages, truncate.c:410–416); rc3's do_dentry_open takes neither, which is race (a).
  * Lock ordering: page lock (many, pass 1) → i_mmap_rwsem (unmap) and → i_pages xa_lock (deletion).
  */
-import { type Gen, enter, enterFn, leave, read } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, read } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { patched } from "../config.js";
@@ -14,18 +14,17 @@ import { page_mapped } from "../include/linux/mm.js";
 import type { Page } from "../include/linux/mm_types.js";
 import { ClearPageMappedToDisk, PagePrivate, PageTail, TestClearPageDirty } from "../include/linux/page-flags.js";
 import { lock_page, mapping_empty, page_to_index, unlock_page } from "../include/linux/pagemap.js";
-import { wait_on_page_writeback } from "./page-writeback.js";
-import {
-  PAGEVEC_SIZE,
-  pagevec,
-  pagevec_count,
-  pagevec_init,
-  pagevec_release,
-} from "../include/linux/pagevec.js";
+import { PAGEVEC_SIZE, pagevec, pagevec_count, pagevec_init, pagevec_release } from "../include/linux/pagevec.js";
 import { spin_lock_irq, spin_unlock_irq } from "../kernel/locking/spinlock.js";
 import { XA_STATE, type XaEntry, xa_is_value, xas_load, xas_store } from "../lib/xarray.js";
-import { delete_from_page_cache, delete_from_page_cache_batch, find_get_entries, find_lock_entries } from "./filemap.js";
+import {
+  delete_from_page_cache,
+  delete_from_page_cache_batch,
+  find_get_entries,
+  find_lock_entries,
+} from "./filemap.js";
 import { unmap_mapping_page, unmap_mapping_range } from "./memory.js";
+import { wait_on_page_writeback } from "./page-writeback.js";
 
 const F = "mm/truncate.c";
 const at = (line: number) => ({ file: F, line });
@@ -220,4 +219,3 @@ export function* truncate_pagecache(ino: inode, newsize: number): Gen<void> {
   yield* unmap_mapping_range(mapping, holebegin, 0, 1);
   leave(undefined);
 }
-

@@ -1,9 +1,9 @@
 /** mm/vmscan.c: LRU isolation used by collapse_file. */
 import { VM_BUG_ON_PAGE } from "../bug.js";
-import { TestClearPageLRU } from "../include/linux/page-flags.js";
+import { put_page } from "../include/linux/mm.js";
 import type { Page } from "../include/linux/mm_types.js";
 import { get_page, page_count } from "../include/linux/page_ref.js";
-import { put_page } from "../include/linux/mm.js";
+import { TestClearPageLRU } from "../include/linux/page-flags.js";
 import { lru_cache_add } from "./swap.js";
 
 /** isolate_lru_page (vmscan.c:2091): take the page off the LRU with a reference; -EBUSY if not on it. */

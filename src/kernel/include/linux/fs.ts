@@ -2,8 +2,8 @@
  * struct address_space and struct inode (include/linux/fs.h), the fields the modelled paths use.
  */
 import { newObject, read, write } from "../../../engine/runtime.js";
-import { XArray } from "../../lib/xarray.js";
 import { rw_semaphore } from "../../kernel/locking/rwsem.js";
+import { XArray } from "../../lib/xarray.js";
 
 /** AS_THP_SUPPORT (include/linux/pagemap.h): the filesystem supports THPs natively (shmem/tmpfs). */
 export const AS_THP_SUPPORT = 1 << 6;

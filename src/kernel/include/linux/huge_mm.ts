@@ -1,7 +1,7 @@
 /** include/linux/huge_mm.h helpers. */
 import { HPAGE_PMD_NR } from "../../config.js";
-import { PageHead, PageTail } from "./page-flags.js";
 import type { Page } from "./mm_types.js";
+import { PageHead, PageTail } from "./page-flags.js";
 
 /**
  * thp_nr_pages (huge_mm.h:278): HPAGE_PMD_NR for a THP head, 1 otherwise. VM_BUG_ON_PGFLAGS(PageTail) at

@@ -4,10 +4,10 @@
 import { read } from "../../../engine/runtime.js";
 import { VM_BUG_ON_PAGE } from "../../bug.js";
 import { __put_page } from "../../mm/swap.js";
-import { compound_head, PageCompound, PageTail } from "./page-flags.js";
-import { page_ref_count, page_ref_dec_and_test } from "./page_ref.js";
-import { type Page, as_mapping, nth_page } from "./mm_types.js";
 import type { address_space } from "./fs.js";
+import { as_mapping, nth_page, type Page } from "./mm_types.js";
+import { page_ref_count, page_ref_dec_and_test } from "./page_ref.js";
+import { compound_head, PageCompound, PageTail } from "./page-flags.js";
 
 /** put_page_testzero (mm.h:745): VM_BUG_ON_PAGE(page_ref_count(page) == 0) at :747, then dec-and-test. */
 export function put_page_testzero(page: Page): boolean {

@@ -3,9 +3,9 @@
  * Every refcount operation is one atomic access to the page (its footprint is a write of the page).
  */
 import { read, write } from "../../../engine/runtime.js";
-import { VM_BUG_ON, VM_BUG_ON_PAGE, model_invariant } from "../../bug.js";
-import { compound_head } from "./page-flags.js";
+import { model_invariant, VM_BUG_ON, VM_BUG_ON_PAGE } from "../../bug.js";
 import type { Page } from "./mm_types.js";
+import { compound_head } from "./page-flags.js";
 
 const H = "include/linux/page_ref.h";
 

@@ -7,23 +7,23 @@
  * thread waiting for a page lock is disabled until the head's PG_locked is clear (PG_waiters and the
  * wait-queue hashing are not modelled: they decide who is woken, not what is possible; see docs/model.md).
  */
-import { type Gen, enterFn, leave, read, waitUntil, write } from "../../../engine/runtime.js";
+import { enterFn, type Gen, leave, read, waitUntil, write } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { VM_BUG_ON_PAGE } from "../../bug.js";
 import type { address_space } from "./fs.js";
 import { AS_THP_SUPPORT } from "./fs.js";
 import { thp_nr_pages } from "./huge_mm.js";
+import { nth_page, type Page } from "./mm_types.js";
+import { check_not_freed, page_ref_add_unless } from "./page_ref.js";
 import {
-  PG_locked,
+  clear_bit,
+  compound_head,
   PageLocked,
   PageTail,
   PageTransTail,
-  clear_bit,
-  compound_head,
+  PG_locked,
   test_and_set_bit,
 } from "./page-flags.js";
-import { type Page, nth_page } from "./mm_types.js";
-import { check_not_freed, page_ref_add_unless } from "./page_ref.js";
 
 const H = "include/linux/pagemap.h";
 

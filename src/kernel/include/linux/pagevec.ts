@@ -2,14 +2,14 @@
  * struct pagevec (include/linux/pagevec.h): a thread-local batch of up to PAGEVEC_SIZE entries.
  * It lives in the frame of the function that declares it, so it is part of the thread's visible state.
  */
-import { type Gen, enterFn, leave } from "../../../engine/runtime.js";
+import { enterFn, type Gen, leave } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { type XaEntry, xa_is_value } from "../../lib/xarray.js";
-import { __put_compound_page, __page_cache_release } from "../../mm/swap.js";
 import { free_unref_page } from "../../mm/page_alloc.js";
+import { __page_cache_release, __put_compound_page } from "../../mm/swap.js";
 import { put_page_testzero } from "./mm.js";
 import type { Page } from "./mm_types.js";
-import { PageCompound, compound_head } from "./page-flags.js";
+import { compound_head, PageCompound } from "./page-flags.js";
 
 /** PAGEVEC_SIZE (pagevec.h:15). */
 export const PAGEVEC_SIZE = 15;

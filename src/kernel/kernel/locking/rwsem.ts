@@ -3,7 +3,7 @@
  * Used for mapping->invalidate_lock (filemap_invalidate_lock, patched do_dentry_open) and i_mmap_rwsem.
  * A blocked down_write/down_read is a disabled thread, woken when its condition holds.
  */
-import { type Gen, enterFn, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
+import { enterFn, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
@@ -34,7 +34,11 @@ export function* down_write(s: rw_semaphore): Gen<void> {
 }
 
 export function up_write(s: rw_semaphore): void {
-  model_invariant(s.writer === rt.current.id, { file: "kernel/locking/rwsem.c", line: 1573 }, `up_write of ${s.name} not held for write`);
+  model_invariant(
+    s.writer === rt.current.id,
+    { file: "kernel/locking/rwsem.c", line: 1573 },
+    `up_write of ${s.name} not held for write`,
+  );
   lock(s.id);
   s.writer = -1;
 }

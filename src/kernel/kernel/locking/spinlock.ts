@@ -7,7 +7,7 @@
  * a little later). Releasing is folded into the holder's current step (a left-mover), so callers need not
  * yield after spin_unlock.
  */
-import { type Gen, enterFn, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
+import { enterFn, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 

@@ -1,0 +1,130 @@
+/**
+ * Checks one scenario under one configuration: search with the chosen strategy, shrink the first failure
+ * to the fewest preemptions and steps, record its trace, and render the oops and the narrative.
+ */
+import { UsageError } from "../engine/errors.js";
+import type { ExecutionResult } from "../engine/result.js";
+import { type RunOptions, type RunResult, run } from "../engine/runner.js";
+import { encodeSchedule } from "../engine/schedule.js";
+import { shrink } from "../engine/shrink.js";
+import { DfsStrategy } from "../engine/strategy/dfs.js";
+import { PctStrategy } from "../engine/strategy/pct.js";
+import { RandomStrategy } from "../engine/strategy/random.js";
+import type { Strategy } from "../engine/strategy/strategy.js";
+import { recordTrace } from "../engine/trace.js";
+import { makeProgram, type RunConfig, type ScenarioProgram } from "../scenarios/program.js";
+import type { Scenario } from "../scenarios/types.js";
+import { buildNarrative } from "./narrative.js";
+import { renderOops } from "./oops.js";
+import { type BugReport, type CheckReport, SCHEMA_VERSION } from "./types.js";
+
+export const STRATEGIES = ["dfs", "random", "pct"] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
+export interface CheckOptions extends RunConfig {
+  readonly strategy?: StrategyName;
+  /** DFS preemption bound (default 3). */
+  readonly preemptions?: number;
+  readonly seed?: number;
+  /** PCT depth (default 3). */
+  readonly depth?: number;
+  readonly maxExecutions?: number;
+  readonly timeMs?: number;
+  /** Skip shrinking (faster first answer). */
+  readonly noShrink?: boolean;
+  readonly onProgress?: RunOptions["onProgress"];
+}
+
+export function makeStrategy(o: CheckOptions): Strategy {
+  const name = o.strategy ?? "dfs";
+  switch (name) {
+    case "dfs":
+      return new DfsStrategy(o.preemptions ?? 3);
+    case "random":
+      return new RandomStrategy(o.seed ?? 1);
+    case "pct":
+      return new PctStrategy(o.seed ?? 1, o.depth ?? 3);
+    default:
+      throw new UsageError(`unknown strategy '${String(name)}' (known: ${STRATEGIES.join(", ")})`);
+  }
+}
+
+/** The `mmrace replay` line that reproduces a run. */
+export function replayCommand(p: ScenarioProgram, schedule: string): string {
+  const parts = ["mmrace replay", p.scenario.name, schedule];
+  if (p.config.HPAGE_PMD_NR !== (p.scenario.hpageNr ?? 4)) parts.push(`--hpage-nr ${p.config.HPAGE_PMD_NR}`);
+  if (!p.config.DEBUG_VM) parts.push("--no-debug-vm");
+  for (const x of p.patches) parts.push(`--patch ${x}`);
+  return parts.join(" ");
+}
+
+/** Builds the report of one failing (or clean) execution of a program. */
+export function reportExecution(
+  p: ScenarioProgram,
+  command: string,
+  failing: ExecutionResult | null,
+  run: Pick<RunResult, "outcome" | "executions" | "steps" | "exhaustive" | "terminalStates" | "coverage">,
+  strategy: string,
+  elapsedMs: number,
+): CheckReport {
+  let bug: BugReport | null = null;
+  let schedule: string | null = null;
+  let oops: string | null = null;
+  let narrative: CheckReport["narrative"] = null;
+  if (failing !== null) {
+    schedule = encodeSchedule({ program: p.id, choices: failing.choices, check: failing.traceHash });
+    const trace = recordTrace(p, failing.choices);
+    narrative = buildNarrative(p.scenario, trace);
+    oops = renderOops(p.scenario, failing);
+    const b = failing.bug;
+    bug = {
+      site: b === null ? failing.verdict : `${b.site.file}:${b.site.line}`,
+      condition: b === null ? (failing.error ?? failing.verdict) : b.condition,
+      kind: b === null ? failing.verdict : b.kind,
+      thread: b === null ? -1 : b.thread,
+      threadName: b === null || b.thread < 0 ? null : (p.scenario.threads[b.thread]?.name ?? null),
+      message: b === null ? (failing.error ?? failing.verdict) : b.message,
+      stacks: failing.stacks,
+    };
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    command,
+    scenario: p.scenario.name,
+    result: run.outcome,
+    bug: failing?.verdict === "model-error" ? null : bug,
+    schedule,
+    replay: schedule === null ? null : replayCommand(p, schedule),
+    preemptions: failing?.preemptions ?? null,
+    executions: run.executions,
+    steps: run.steps,
+    exhaustive: run.exhaustive,
+    terminalStates: run.terminalStates.size,
+    strategy,
+    coverage: run.coverage,
+    config: {
+      HPAGE_PMD_NR: p.config.HPAGE_PMD_NR,
+      DEBUG_VM: p.config.DEBUG_VM,
+      XA_CHUNK_SHIFT: p.config.XA_CHUNK_SHIFT,
+    },
+    patches: p.patches,
+    elapsedMs,
+    oops,
+    narrative,
+    error: failing?.verdict === "model-error" ? failing.error : null,
+  };
+}
+
+/** `mmrace check`: search, shrink, report. */
+export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
+  const t0 = Date.now();
+  const p = makeProgram(s, o);
+  const strategy = makeStrategy(o);
+  const budget = o.maxExecutions ?? (strategy.name === "dfs" ? undefined : 10_000);
+  const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
+  let failing = r.first;
+  if (failing !== null && failing.verdict !== "model-error" && o.noShrink !== true) {
+    failing = shrink(p, failing, { maxExecutions: 3000 }).result;
+  }
+  return reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0);
+}

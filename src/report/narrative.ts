@@ -1,0 +1,74 @@
+/**
+ * The interleaving as a short numbered story: one item per run of consecutive steps by one thread, saying
+ * which kernel functions it went through, what the model noted (pages found, slots stored), and where it
+ * stopped when the other thread took over.
+ */
+import type { RecordedTrace, TraceStep } from "../engine/trace.js";
+import type { Scenario } from "../scenarios/types.js";
+
+export interface NarrativeItem {
+  readonly n: number;
+  readonly thread: number;
+  readonly who: string;
+  readonly firstStep: number;
+  readonly lastStep: number;
+  /** What happened, one line each. */
+  readonly lines: readonly string[];
+}
+
+/** Maximum lines of site descriptions per item (notes are always kept). */
+const MAX_SITES = 6;
+
+export function who(s: Scenario, thread: number): string {
+  const t = s.threads[thread];
+  return t === undefined ? `thread ${thread}` : `CPU${t.cpu} ${t.name}`;
+}
+
+export function buildNarrative(s: Scenario, trace: RecordedTrace): NarrativeItem[] {
+  const items: NarrativeItem[] = [];
+  let i = 0;
+  const steps = trace.steps;
+  while (i < steps.length) {
+    const t = (steps[i] as TraceStep).thread;
+    let j = i;
+    while (j + 1 < steps.length && (steps[j + 1] as TraceStep).thread === t) j++;
+    items.push({
+      n: items.length + 1,
+      thread: t,
+      who: who(s, t),
+      firstStep: i,
+      lastStep: j,
+      lines: describeRun(steps.slice(i, j + 1)),
+    });
+    i = j + 1;
+  }
+  return items;
+}
+
+function describeRun(run: readonly TraceStep[]): string[] {
+  const sites: string[] = [];
+  const out: string[] = [];
+  for (const st of run) {
+    for (const n of st.notes) out.push(`${st.fn ?? "?"}: ${n}`);
+    if (st.at !== null) {
+      const line = `${st.fn}: ${st.label} (${st.at})`;
+      if (sites[sites.length - 1] !== line) sites.push(line);
+    }
+  }
+  let shown = sites;
+  if (sites.length > MAX_SITES) {
+    shown = [...sites.slice(0, 2), `… ${sites.length - 5} more steps …`, ...sites.slice(-3)];
+  }
+  return out.length > 0 ? [...out, `stops at ${sites[sites.length - 1] ?? "its end"}`] : shown;
+}
+
+/** Renders the narrative as numbered text. */
+export function renderNarrative(items: readonly NarrativeItem[]): string {
+  const out: string[] = [];
+  for (const it of items) {
+    const span = it.firstStep === it.lastStep ? `step ${it.firstStep}` : `steps ${it.firstStep}–${it.lastStep}`;
+    out.push(`${String(it.n).padStart(2)}. ${it.who} (${span}):`);
+    for (const l of it.lines) out.push(`      ${l}`);
+  }
+  return out.join("\n");
+}

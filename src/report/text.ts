@@ -1,0 +1,31 @@
+/** Terminal rendering of a CheckReport. */
+import { renderNarrative } from "./narrative.js";
+import type { CheckReport } from "./types.js";
+
+export function renderReport(r: CheckReport): string {
+  const out: string[] = [];
+  const cfg = `HPAGE_PMD_NR=${r.config.HPAGE_PMD_NR}, CONFIG_DEBUG_VM=${r.config.DEBUG_VM ? "y" : "n"}`;
+  const patches = r.patches.length === 0 ? "no patches (v5.15-rc3)" : `patches: ${r.patches.join(", ")}`;
+  out.push(`mmrace ${r.command} ${r.scenario} — ${cfg}, ${patches}`);
+  if (r.result === "bug" && r.bug !== null) {
+    out.push("");
+    out.push(r.oops ?? "");
+    out.push("");
+    out.push(
+      `Minimal interleaving (${r.preemptions ?? "?"} preemption(s), ${r.narrative?.reduce((a, i) => Math.max(a, i.lastStep + 1), 0) ?? 0} steps):`,
+    );
+    out.push(renderNarrative(r.narrative ?? []));
+    out.push("");
+    out.push(`Found: ${r.bug.kind} at ${r.bug.site} (${r.bug.condition})`);
+    out.push(`Replay: ${r.replay ?? ""}`);
+  } else if (r.result === "model-error") {
+    out.push(`model error: ${r.error ?? "?"}`);
+    if (r.replay !== null) out.push(`Replay: ${r.replay}`);
+  } else {
+    out.push(r.result === "ok" ? "No bug found." : "Stopped before the search was complete: no bug found so far.");
+  }
+  out.push(
+    `${r.executions} executions, ${r.steps} steps, ${r.terminalStates} distinct final states, ${r.exhaustive ? "exhaustive" : "not exhaustive"} — ${r.coverage} (${r.elapsedMs} ms)`,
+  );
+  return out.join("\n");
+}

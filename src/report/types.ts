@@ -1,0 +1,43 @@
+/** The JSON report of a command: declared once, used by --json, the viewer and the tests. */
+import type { ThreadStack } from "../engine/result.js";
+import type { NarrativeItem } from "./narrative.js";
+
+export const SCHEMA_VERSION = 1;
+
+export interface BugReport {
+  /** `file:line` in v5.15-rc3, e.g. `mm/truncate.c:213`. */
+  readonly site: string;
+  readonly condition: string;
+  /** VM_BUG_ON_PAGE, BUG_ON, bad_page, invariant, deadlock, step-limit. */
+  readonly kind: string;
+  /** The thread that hit it (-1: found in the final-state check). */
+  readonly thread: number;
+  readonly threadName: string | null;
+  readonly message: string;
+  readonly stacks: readonly ThreadStack[];
+}
+
+export interface CheckReport {
+  readonly schemaVersion: number;
+  readonly command: string;
+  readonly scenario: string;
+  readonly result: "bug" | "ok" | "incomplete" | "model-error";
+  readonly bug: BugReport | null;
+  /** The replayable string of the (shrunk) counterexample. */
+  readonly schedule: string | null;
+  readonly replay: string | null;
+  readonly preemptions: number | null;
+  readonly executions: number;
+  readonly steps: number;
+  readonly exhaustive: boolean;
+  readonly terminalStates: number;
+  readonly strategy: string;
+  readonly coverage: string;
+  readonly config: { readonly HPAGE_PMD_NR: number; readonly DEBUG_VM: boolean; readonly XA_CHUNK_SHIFT: number };
+  readonly patches: readonly string[];
+  readonly elapsedMs: number;
+  readonly oops: string | null;
+  readonly narrative: readonly NarrativeItem[] | null;
+  /** For a model error: the exception. */
+  readonly error: string | null;
+}

@@ -1,0 +1,55 @@
+/**
+ * Scenarios are data: the initial page-cache state of one file and what each thread does, in the
+ * vocabulary below. src/scenarios/program.ts turns a Scenario into an engine Program over the kernel model.
+ */
+
+/** The file whose page cache the threads race on. */
+export interface FileSpec {
+  /** `regular`: an ext4/xfs-like file (CONFIG_READ_ONLY_THP_FOR_FS); `shmem`: a tmpfs file. */
+  readonly kind: "regular" | "shmem";
+  /**
+   * What its page cache holds at the start, over indices 0..HPAGE_PMD_NR-1:
+   * `thp`: one read-only THP, already collapsed (nr_thps = 1 for a regular file);
+   * `small`: HPAGE_PMD_NR small, uptodate, clean pages (what khugepaged collapses).
+   */
+  readonly cache: "thp" | "small";
+  /** Indices of small pages that are under writeback (PG_writeback set, clean). */
+  readonly writeback?: readonly number[];
+  /** Open for write already at the start (i_writecount), e.g. a writer that opened it earlier. */
+  readonly openForWrite?: number;
+}
+
+/** One thing a thread does, with the kernel entry point it models. */
+export type ThreadOp =
+  /** open(2) with O_RDWR: do_dentry_open with FMODE_WRITE (fs/open.c:768), then the file stays open. */
+  | { readonly op: "open-for-write" }
+  /** khugepaged: collapse_file(mm, file, start, &hpage) (mm/khugepaged.c:1638), then put the hpage. */
+  | { readonly op: "collapse-file"; readonly start: number }
+  /** bio completion in softirq: end_page_writeback(page at index) (mm/filemap.c:1582). */
+  | { readonly op: "end-page-writeback"; readonly index: number }
+  /** shmem hole punch / truncation: shmem_undo_range(inode, lstart, lend, false) (mm/shmem.c:920). */
+  | { readonly op: "shmem-truncate"; readonly lstart: number; readonly lend: number };
+
+export interface ThreadSpecData {
+  /** Shown in reports, e.g. `writer A`. */
+  readonly name: string;
+  /** The CPU it runs on (oops lines say `CPU: n`). */
+  readonly cpu: number;
+  /** The process name the oops prints (`comm`). */
+  readonly comm: string;
+  readonly ops: readonly ThreadOp[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  /** One line for `mmrace list`. */
+  readonly summary: string;
+  /** What it models, for a kernel developer: the thread, the messages, what to expect. */
+  readonly description: string;
+  /** Where the race was reported or discussed. */
+  readonly sources: readonly string[];
+  readonly file: FileSpec;
+  readonly threads: readonly ThreadSpecData[];
+  /** Default HPAGE_PMD_NR for this scenario (4 unless it is a stress workload). */
+  readonly hpageNr?: number;
+}
