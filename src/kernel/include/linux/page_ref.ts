@@ -95,5 +95,6 @@ export function get_page(page: Page): void {
     "page_ref_zero_or_close_to_overflow(page)",
   );
   write(head.id);
+  check_not_freed(head, 1214, "include/linux/mm.h", "get_page");
   head._refcount += 1;
 }
