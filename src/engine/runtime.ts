@@ -87,7 +87,10 @@ export const rt: {
  * narrative and the viewer. The text is built only while a trace is being recorded.
  */
 export function note(text: () => string): void {
-  if (rt.recording) rt.notes.push(text());
+  if (!rt.recording) return;
+  const f = rt.current.frames;
+  const where = f.length > 0 ? `${(f[f.length - 1] as Frame).fn.name}: ` : "";
+  rt.notes.push(where + text());
 }
 
 /** A fresh shared-object id, unique within the current execution (ids restart every execution). */

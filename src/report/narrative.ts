@@ -49,7 +49,7 @@ function describeRun(run: readonly TraceStep[]): string[] {
   const sites: string[] = [];
   const out: string[] = [];
   for (const st of run) {
-    for (const n of st.notes) out.push(`${st.fn ?? "?"}: ${n}`);
+    for (const n of st.notes) out.push(n);
     if (st.at !== null) {
       const line = `${st.fn}: ${st.label} (${st.at})`;
       if (sites[sites.length - 1] !== line) sites.push(line);

@@ -17,7 +17,10 @@ function threadHeader(s: Scenario, t: ThreadStack, tainted: boolean): string {
 
 function callTrace(t: ThreadStack): string[] {
   const lines = ["Call Trace:"];
-  for (const f of t.trace) lines.push(` ${f.fn}${f.at === null ? "" : `  [${f.at}]`}`);
+  // Only the innermost frame's line is where the thread is; callers show their name, as an oops does.
+  t.trace.forEach((f, i) => {
+    lines.push(` ${f.fn}${i === 0 && f.at !== null ? `  [${f.at}]` : ""}`);
+  });
   if (t.trace.length === 0) lines.push(" (no kernel frames)");
   return lines;
 }

@@ -9,7 +9,7 @@
  * Patch `lock-filemap-when-truncating` (55fc0d917467) takes filemap_invalidate_lock around it (:862/:871
  * in 5.15.24). The model runs under sequential consistency, where smp_mb orders nothing further.
  */
-import { enterFn, type Gen, leave } from "../../engine/runtime.js";
+import { enterFn, type Gen, leave, note } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { patched } from "../config.js";
 import { i_writecount_inc, type inode } from "../include/linux/fs.js";
@@ -47,6 +47,7 @@ export function* do_dentry_open(f: file): Gen<number> {
   if ((f.f_mode & FMODE_WRITE) !== 0) {
     // smp_mb() (:858)
     const thps = filemap_nr_thps(ino.i_mapping);
+    note(() => (thps !== 0 ? `nr_thps = ${thps}: truncate_pagecache(inode, 0)` : "nr_thps = 0: no truncation"));
     yield S_nr_thps;
     if (thps !== 0) {
       const mapping = ino.i_mapping;

@@ -420,7 +420,7 @@ const AT_STORE = { file: "lib/xarray.c", line: 816 };
 export function slot_store(xa: XArray, node: xa_node | null, offset: number, entry: XaEntry): void {
   if (node === null) {
     write(xa.id);
-    if (rt.recording) rt.notes.push(`${xa.name} xa_head: ${entryName(xa.xa_head)} → ${entryName(entry)}`);
+    if (rt.recording) rt.notes.push(`xas_store: ${xa.name} xa_head: ${entryName(xa.xa_head)} → ${entryName(entry)}`);
     xa.xa_head = entry;
     return;
   }
@@ -428,7 +428,7 @@ export function slot_store(xa: XArray, node: xa_node | null, offset: number, ent
   write(node.slotIds[offset] as number);
   if (rt.recording) {
     rt.notes.push(
-      `${xa.name} N${node.id}[${offset}]: ${entryName(node.slots[offset] as XaEntry)} → ${entryName(entry)}`,
+      `xas_store: ${xa.name} N${node.id}[${offset}]: ${entryName(node.slots[offset] as XaEntry)} → ${entryName(entry)}`,
     );
   }
   node.slots[offset] = entry;

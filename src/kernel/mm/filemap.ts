@@ -9,7 +9,7 @@
  * hold the page lock and xa_lock, and every slot they store is a separate step, because RCU readers walk
  * the slots beside them.
  */
-import { enter, enterFn, type Gen, leave, read, rt, waitUntil, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note, read, rt, waitUntil, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { BUG_ON, VM_BUG_ON_PAGE, WARN_ON_ONCE } from "../bug.js";
 import { kconfig, patched } from "../config.js";
@@ -262,7 +262,10 @@ export function* find_get_entry(xas: xa_state, max: number): Gen<XaEntry> {
     yield S_fge_get;
     if (got) {
       const again = yield* xas_reload(xas);
-      if (again === page) return leave(L.page);
+      if (again === page) {
+        note(() => `found ${page.name} at index ${xas.xa_index}, reference taken`);
+        return leave(L.page);
+      }
       put_page(page);
       yield S_fge_put;
     } else {
@@ -317,8 +320,16 @@ export function* find_get_entries(
       const thp = PageTransHuge(L.page as Page);
       yield S_fgen_thp;
       if (thp) {
-        entry = find_subpage(L.page as Page, L.xas.xa_index);
+        const head = L.page as Page;
+        entry = find_subpage(head, L.xas.xa_index);
         L.nr_entries = L.ret + 1;
+        const sub = entry;
+        const index = L.xas.xa_index;
+        note(() =>
+          sub === head
+            ? `THP ${head.name} met at its head index ${index}`
+            : `returns tail page ${sub.name} for index ${index} (head ${head.name} index ${head.index})`,
+        );
       }
     }
     indices[L.ret] = L.xas.xa_index;
@@ -389,7 +400,10 @@ export function* find_lock_entries(
         yield S_fle_end;
       }
       if (action === "add") {
-        if (!trylock_page(page)) action = "put";
+        if (!trylock_page(page)) {
+          action = "put";
+          note(() => `trylock_page(${page.name}) fails: skip it`);
+        }
         yield S_fle_trylock;
       }
       if (action === "add") {

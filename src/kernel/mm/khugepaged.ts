@@ -12,7 +12,7 @@
  * slot points at it, held to the end) → an old page's lock (trylock, under xa_lock) → i_pages xa_lock;
  * i_mmap_rwsem (unmap_mapping_pages) is taken with the old page locked and xa_lock dropped.
  */
-import { enter, enterFn, type Gen, leave, read, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note, read, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON, VM_BUG_ON_PAGE } from "../bug.js";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, IS_ENABLED_DEBUG_VM, kconfig, patched } from "../config.js";
@@ -412,9 +412,10 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
       filemap_nr_thps_inc(mapping); // :1865
       yield S_cf_nr_thps_inc;
       // smp_mb() (:1872) pairs with do_dentry_open's; sequential consistency needs nothing more.
-      if (inode_is_open_for_write(mapping.host))
+      if (inode_is_open_for_write(mapping.host)) {
         L.result = SCAN_FAIL; // :1873
-      else xas_unlock_irq(L.xas); // nr_none statistics (:1881), xa_locked (:1888)
+        note(() => "the file is open for write: SCAN_FAIL, roll back");
+      } else xas_unlock_irq(L.xas); // nr_none statistics (:1881), xa_locked (:1888)
       yield S_cf_open_for_write;
       if (L.result !== SCAN_SUCCEED) {
         filemap_nr_thps_dec(mapping); // :1876, goto xa_locked
@@ -432,6 +433,10 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   }
 
   unlock_page(new_page); // :1974
+  note(
+    () =>
+      `unlock_page(${new_page.name}): the collapse is over (${L.result === SCAN_SUCCEED ? "success" : "rolled back"})`,
+  );
   yield S_cf_unlock_new;
   // out (:1975)
   VM_BUG_ON(L.pagelist.length !== 0, at(1976), "!list_empty(&pagelist)");

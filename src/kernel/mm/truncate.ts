@@ -5,7 +5,7 @@
  * truncate_inode_pages, truncate.c:410–416); rc3's do_dentry_open takes neither, which is race (a).
  * Lock ordering: page lock (many, pass 1) → i_mmap_rwsem (unmap) and → i_pages xa_lock (deletion).
  */
-import { enter, enterFn, type Gen, leave, read } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note, read } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { patched } from "../config.js";
@@ -104,6 +104,7 @@ export function* truncate_inode_page(mapping: address_space, page: Page): Gen<nu
   }
   read(page.id);
   const stale = page.mapping !== mapping;
+  note(() => (stale ? `${page.name}->mapping changed: -EIO` : `delete ${page.name} from the page cache`));
   yield S_tip_mapping;
   if (stale) return leave(-5);
   yield* truncate_cleanup_page(page);

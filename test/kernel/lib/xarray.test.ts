@@ -346,7 +346,7 @@ describe("store and load", () => {
     w.steps(1); // the slot store, noted for traces
     rt.recording = false;
     expect(w.fps[1]).toContain(`W${leaf.slotIds[0]}`);
-    expect(rt.notes).toEqual([`t N${leaf.id}[0]: P2 → NULL`]);
+    expect(rt.notes).toEqual([`xas_store: t N${leaf.id}[0]: P2 → NULL`]);
   });
 });
 

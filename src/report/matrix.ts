@@ -1,0 +1,118 @@
+/**
+ * The patch matrix: every scenario under every patch column, each cell settled by bounded DFS (iterative
+ * from 0 preemptions): the failure found with its site and preemptions, or "no bug" with the bound within
+ * which every interleaving was run.
+ */
+import { run } from "../engine/runner.js";
+import { DfsStrategy } from "../engine/strategy/dfs.js";
+import { PATCHES, resolvePatches } from "../kernel/patches/index.js";
+import { makeProgram } from "../scenarios/program.js";
+import type { Scenario } from "../scenarios/types.js";
+
+export interface MatrixColumn {
+  /** What the column is called in the table. */
+  readonly name: string;
+  /** Patch or set names, as `--patch` takes them. */
+  readonly patches: readonly string[];
+}
+
+export interface MatrixCell {
+  readonly scenario: string;
+  readonly column: string;
+  readonly result: "bug" | "ok" | "incomplete" | "model-error";
+  readonly site: string | null;
+  readonly condition: string | null;
+  readonly preemptions: number | null;
+  /** The preemption bound searched. */
+  readonly bound: number;
+  /** True when every interleaving within `bound` preemptions was run. */
+  readonly exhaustive: boolean;
+  readonly executions: number;
+  readonly elapsedMs: number;
+}
+
+export interface MatrixOptions {
+  readonly hpageNr?: number;
+  readonly debugVm?: boolean;
+  /** Preemption bound; default 3 for two-thread scenarios, 2 for more threads. */
+  readonly preemptions?: number;
+  /** Time budget per cell, ms. */
+  readonly cellTimeMs?: number;
+  readonly onCell?: (c: MatrixCell) => void;
+}
+
+/** The default columns: rc3, each patch alone, and the named sets. */
+export function defaultColumns(): MatrixColumn[] {
+  return [
+    { name: "rc3", patches: [] },
+    ...PATCHES.map((p) => ({ name: p.name, patches: [p.name] })),
+    { name: "landed-5.16", patches: ["landed-5.16"] },
+    { name: "hugh-deletions", patches: ["hugh-deletions"] },
+  ];
+}
+
+export function runMatrix(
+  scenarios: readonly Scenario[],
+  columns: readonly MatrixColumn[],
+  o: MatrixOptions = {},
+): MatrixCell[] {
+  const cells: MatrixCell[] = [];
+  for (const s of scenarios) {
+    for (const c of columns) {
+      const t0 = Date.now();
+      const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
+      const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
+      const r = run(p, new DfsStrategy(bound), { timeMs: o.cellTimeMs });
+      const f = r.first;
+      const cell: MatrixCell = {
+        scenario: s.name,
+        column: c.name,
+        result: r.outcome,
+        site: f === null ? null : f.bug === null ? f.verdict : `${f.bug.site.file}:${f.bug.site.line}`,
+        condition: f?.bug?.condition ?? f?.error ?? null,
+        preemptions: f?.preemptions ?? null,
+        bound,
+        exhaustive: r.exhaustive,
+        executions: r.executions,
+        elapsedMs: Date.now() - t0,
+      };
+      o.onCell?.(cell);
+      cells.push(cell);
+    }
+  }
+  return cells;
+}
+
+/** One cell as table text. */
+export function cellText(c: MatrixCell): string {
+  switch (c.result) {
+    case "bug":
+      return `BUG ${c.site?.replace(/^mm\//, "")} (${c.preemptions}p)`;
+    case "ok":
+      return c.exhaustive ? `no bug (all ≤${c.bound}p)` : `no bug (${c.executions} runs)`;
+    case "incomplete":
+      return `no bug so far (${c.executions} runs, ≤${c.bound}p, budget hit)`;
+    default:
+      return `MODEL ERROR: ${c.condition ?? "?"}`;
+  }
+}
+
+/** The matrix as a table: scenarios down, columns across. */
+export function renderMatrix(cells: readonly MatrixCell[], columns: readonly MatrixColumn[]): string {
+  const scen = [...new Set(cells.map((c) => c.scenario))];
+  const head = ["scenario", ...columns.map((c) => c.name)];
+  const rows = scen.map((s) => [
+    s,
+    ...columns.map((col) => {
+      const c = cells.find((x) => x.scenario === s && x.column === col.name);
+      return c === undefined ? "" : cellText(c);
+    }),
+  ]);
+  // Transposed layout keeps the table narrow enough for a terminal: one block per scenario.
+  const out: string[] = [];
+  for (const row of rows) {
+    out.push(row[0] as string);
+    for (let i = 1; i < row.length; i++) out.push(`  ${(head[i] as string).padEnd(38)} ${row[i]}`);
+  }
+  return out.join("\n");
+}
