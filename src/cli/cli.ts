@@ -1,23 +1,60 @@
 /**
- * The mmrace command line. Exit codes: 0 no bug found, 1 bug found, 2 usage or input error, 3 model error.
+ * The mmrace command line. Exit codes: 0 no bug found (and --help, --version), 1 bug found, 2 usage or
+ * input error, 3 model error. Every error is one line on stderr: commander's own start with `error:`,
+ * ours with `mmrace:`; no help text follows an error and no stack trace is printed.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../engine/errors.js";
-import { runCommand } from "./commands.js";
+import { STRATEGIES } from "../report/checkScenario.js";
+import { DEFAULT_SCENARIO } from "../scenarios/index.js";
+import { type CliOptions, EXIT, runCommand } from "./commands.js";
 
-const EXIT_USAGE = 2;
-
-function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+/** A parser for a whole-number option in [min, max]; anything else (-1, 1.5, x, 0x10) is refused. */
+export function int(name: string, min: number, max?: number): (v: string) => number {
+  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
   return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    const n = Number(v);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (!(n >= min && n <= (max ?? Number.MAX_SAFE_INTEGER))) {
+      throw new InvalidArgumentError(`${name} must be a whole number ${range}`);
+    }
     return n;
   };
 }
 
+function hpageNr(v: string): number {
+  const n = int("--hpage-nr", 2, 512)(v);
+  if ((n & (n - 1)) !== 0) throw new InvalidArgumentError("--hpage-nr must be a power of two from 2 to 512");
+  return n;
+}
+
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
+}
+
+/** Folds a multi-line message (commander's "(Did you mean ...?)" goes on a second line) into one line. */
+function oneLine(s: string): string {
+  return s.trim().replace(/\s*\n\s*/g, " ");
+}
+
+/** mmrace's version, from the package.json above this file (src/cli or dist/src/cli). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const f = join(dir, "package.json");
+    if (existsSync(f)) {
+      try {
+        const pkg = JSON.parse(readFileSync(f, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "mmrace" && typeof pkg.version === "string") return pkg.version;
+      } catch {
+        // not ours: keep looking
+      }
+    }
+    dir = dirname(dir);
+  }
+  return "unknown";
 }
 
 function common(c: Command): Command {
@@ -25,76 +62,124 @@ function common(c: Command): Command {
     .option("--patch <name>", "apply a candidate patch (repeatable); `landed-5.16` = the set that landed", collect, [])
     .option("--no-debug-vm", "model a kernel built without CONFIG_DEBUG_VM")
     .addOption(
-      new Option("--hpage-nr <n>", "HPAGE_PMD_NR: subpages of a THP (power of two, 2..512)").argParser((v) => {
-        const n = int("--hpage-nr", 2, 512)(v);
-        if ((n & (n - 1)) !== 0) throw new InvalidArgumentError("--hpage-nr must be a power of two");
-        return n;
-      }),
+      new Option("--hpage-nr <n>", "HPAGE_PMD_NR: subpages of a THP (power of two, 2..512)").argParser(hpageNr),
     )
     .option("--json", "print one JSON object instead of text")
     .option("--quiet", "print only the verdict line");
 }
 
+function steps(c: Command): Command {
+  return c.option("--steps", "list every step (CPU, file:line, function, notes) instead of the condensed narrative");
+}
+
 function search(c: Command): Command {
   return c
-    .addOption(new Option("--strategy <name>", "search strategy").choices(["dfs", "random", "pct"]).default("dfs"))
+    .addOption(new Option("--strategy <name>", "search strategy").choices(STRATEGIES).default("dfs"))
     .option(
       "--preemptions <n>",
-      "DFS: largest preemption bound to try (iteratively from 0)",
+      "DFS: largest preemption bound to try (iteratively from 0; default 3)",
       int("--preemptions", 0, 50),
     )
-    .option("--seed <n>", "random/PCT: seed", int("--seed", 0, 2 ** 32 - 1))
-    .option("--depth <n>", "PCT: bug depth d", int("--depth", 1, 20))
+    .option("--seed <n>", "random/PCT: seed (default 1)", int("--seed", 0, 2 ** 32 - 1))
+    .option("--depth <n>", "PCT: bug depth d (default 3)", int("--depth", 1, 20))
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
     .option("--time <seconds>", "stop after this many seconds", int("--time", 1));
 }
 
-export function buildCli(): Command {
+const REPLAY_EXAMPLE = "v1.truncate-vs-truncate~n4.a12b33a15b13a4.1j0dmik";
+
+/**
+ * Builds the commander program; each command's exit code is passed to `setExit`. Parse errors throw a
+ * CommanderError (exitOverride) after printing one line; command errors throw from the action.
+ */
+export function buildCli(setExit: (code: number) => void): Command {
   const program = new Command();
   program
     .name("mmrace")
     .description("Find, replay and explain concurrency bugs in the Linux page cache (v5.15-rc3 model)")
+    .version(packageVersion(), "-V, --version", "print mmrace's version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showHelpAfterError(false);
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`${oneLine(s)}\n`),
+    })
+    .showHelpAfterError(false)
+    .helpCommand(false);
   program
     .command("list")
     .description("list the built-in scenarios and candidate patches")
     .option("--json", "print JSON")
-    .action((opts) => runCommand("list", [], opts));
-  search(common(program.command("check")))
-    .argument("[scenario]", "scenario to check (default: collapse-vs-truncate, the seed race)")
+    .addHelpText("after", "\nExamples:\n  mmrace list\n  mmrace list --json")
+    .action((opts: CliOptions) => setExit(runCommand("list", [], opts)));
+  steps(search(common(program.command("check"))))
+    .argument("[scenario]", `scenario to check (default: ${DEFAULT_SCENARIO}, the seed race)`)
     .description("search a scenario's interleavings for a kernel BUG and explain the first one found")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json",
+      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json",
     )
-    .action((scenario, opts) => runCommand("check", [scenario], opts));
-  common(program.command("replay"))
+    .action((scenario: string | undefined, opts: CliOptions) => setExit(runCommand("check", [scenario], opts)));
+  steps(common(program.command("replay")))
     .argument("<scenario>", "scenario the schedule belongs to")
     .argument("<schedule>", "a schedule string, as printed by check (v1....)")
     .description("re-run one interleaving exactly and print what happens")
-    .addHelpText("after", "\nExample:\n  mmrace replay truncate-vs-truncate v1.truncate-vs-truncate~n4.a30b12a9.1x2k3p")
-    .action((scenario, schedule, opts) => runCommand("replay", [scenario, schedule], opts));
+    .addHelpText("after", `\nExample:\n  mmrace replay truncate-vs-truncate ${REPLAY_EXAMPLE}`)
+    .action((scenario: string, schedule: string, opts: CliOptions) =>
+      setExit(runCommand("replay", [scenario, schedule], opts)),
+    );
+  steps(common(program.command("explain")))
+    .argument("<scenario>", "scenario the schedule belongs to")
+    .argument("<schedule>", "a schedule string, as printed by check (v1....)")
+    .description("tell one interleaving as a numbered story (no oops); --steps lists every step")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  mmrace explain truncate-vs-truncate ${REPLAY_EXAMPLE}\n  mmrace explain truncate-vs-truncate ${REPLAY_EXAMPLE} --steps`,
+    )
+    .action((scenario: string, schedule: string, opts: CliOptions) =>
+      setExit(runCommand("explain", [scenario, schedule], opts)),
+    );
+  program
+    .command("help")
+    .argument("[command]", "command to explain")
+    .description("display help for a command")
+    .action((name: string | undefined) => {
+      const sub = name === undefined ? program : program.commands.find((c) => c.name() === name);
+      if (sub === undefined) {
+        const known = program.commands.map((c) => c.name()).join(", ");
+        throw new UsageError(`unknown command '${name}' (commands: ${known})`);
+      }
+      sub.outputHelp();
+      setExit(EXIT.ok);
+    });
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** The exit code for an error that ended a command, after printing it (commander printed its own). */
+export function exitForError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // --help, help and --version exit 0; help shown because no command was given exits like an error.
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
+    if (e.code === "commander.help") return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
+  }
+  if (UsageError.is(e)) {
+    process.stderr.write(`mmrace: ${oneLine(e.message)}\n`);
+    return EXIT.usage;
+  }
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`mmrace: model error (a bug in mmrace, not in the kernel): ${oneLine(msg)}\n`);
+  return EXIT.modelError;
+}
+
+/** Runs the command line `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
   try {
-    const cli = buildCli();
-    await cli.parseAsync(argv, { from: "user" });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    await buildCli((c) => {
+      code = c;
+    }).parseAsync([...argv], { from: "user" });
+    return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
-        return 0;
-      return EXIT_USAGE; // commander already printed its one-line message
-    }
-    if (UsageError.is(e)) {
-      process.stderr.write(`mmrace: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`mmrace: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 3;
+    return exitForError(e);
   }
 }

@@ -1,17 +1,24 @@
 /**
- * The commands' bodies: parse options into a run, print text or JSON, set the exit code
+ * The commands' bodies: parse options into a run, print text or JSON, and return the exit code
  * (0 no bug found, 1 bug found, 2 usage or input error, 3 model error).
  */
 import { UsageError } from "../engine/errors.js";
 import { runExecution } from "../engine/execution.js";
-import { decodeSchedule } from "../engine/schedule.js";
+import type { ExecutionResult } from "../engine/result.js";
+import { decodeSchedule, type Schedule } from "../engine/schedule.js";
 import { ReplayStrategy } from "../engine/strategy/replay.js";
+import { type RecordedTrace, recordTrace } from "../engine/trace.js";
 import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js";
 import { type CheckOptions, checkScenario, reportExecution, type StrategyName } from "../report/checkScenario.js";
+import { buildNarrative, type NarrativeItem, renderNarrative } from "../report/narrative.js";
 import { renderReport } from "../report/text.js";
-import type { CheckReport } from "../report/types.js";
-import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, findScenario } from "../scenarios/index.js";
-import { makeProgram } from "../scenarios/program.js";
+import { type CheckReport, SCHEMA_VERSION } from "../report/types.js";
+import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, findScenario, type Scenario } from "../scenarios/index.js";
+import { makeProgram, type ScenarioProgram } from "../scenarios/program.js";
+import { renderSteps, type StepJson, stepsJson } from "./steps.js";
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, bug: 1, usage: 2, modelError: 3 } as const;
 
 export interface CliOptions {
   patch?: string[];
@@ -19,6 +26,8 @@ export interface CliOptions {
   hpageNr?: number;
   json?: boolean;
   quiet?: boolean;
+  /** List every step instead of the condensed narrative (check, replay, explain). */
+  steps?: boolean;
   strategy?: string;
   preemptions?: number;
   seed?: number;
@@ -27,49 +36,89 @@ export interface CliOptions {
   time?: number;
 }
 
-function exitFor(r: CheckReport): number {
-  if (r.result === "model-error") return 3;
-  return r.result === "bug" ? 1 : 0;
+/** `mmrace explain --json`: the interleaving of one schedule, without the oops. */
+export interface ExplainReport {
+  readonly schemaVersion: number;
+  readonly command: "explain";
+  readonly scenario: string;
+  readonly schedule: string;
+  readonly result: CheckReport["result"];
+  /** `file:line` of the bug the execution ends in, or null. */
+  readonly site: string | null;
+  readonly narrative: readonly NarrativeItem[];
+  /** Every step, with `--steps`; else null. */
+  readonly trace: readonly StepJson[] | null;
 }
 
-function print(r: CheckReport, o: CliOptions): void {
-  if (o.json === true) {
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-    return;
+/** The exit code of a result: 1 for a bug, 3 for a model error, else 0 (an incomplete search found none). */
+export function exitFor(result: CheckReport["result"]): number {
+  switch (result) {
+    case "bug":
+      return EXIT.bug;
+    case "model-error":
+      return EXIT.modelError;
+    default:
+      return EXIT.ok;
   }
-  if (o.quiet === true) {
-    const what = r.bug === null ? r.result : `${r.result}: ${r.bug.kind} at ${r.bug.site}`;
-    process.stdout.write(`${r.scenario}: ${what}\n`);
-    return;
-  }
-  process.stdout.write(`${renderReport(r)}\n`);
 }
 
-export function runCommand(name: string, args: (string | undefined)[], o: CliOptions): void {
+/** Runs one command and returns its exit code; bad input throws a UsageError. */
+export function runCommand(name: string, args: readonly (string | undefined)[], o: CliOptions): number {
   switch (name) {
     case "list":
-      list(o);
-      return;
+      return list(o);
     case "check":
-      check(args[0] ?? DEFAULT_SCENARIO, o);
-      return;
+      return check(args[0] ?? DEFAULT_SCENARIO, o);
     case "replay":
-      replay(args[0] as string, args[1] as string, o);
-      return;
+      return replay(args[0] as string, args[1] as string, o);
+    case "explain":
+      return explain(args[0] as string, args[1] as string, o);
     default:
       throw new UsageError(`unknown command '${name}'`);
   }
 }
 
-function list(o: CliOptions): void {
+// ===== output =====
+
+function write(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function verdictLine(scenario: string, result: CheckReport["result"], site: string | null, kind: string | null) {
+  return `${scenario}: ${site === null ? result : `${result}: ${kind ?? "?"} at ${site}`}`;
+}
+
+/** The text report, with the condensed narrative replaced by every step when `steps` is given. */
+function reportText(r: CheckReport, steps: string | null): string {
+  const text = renderReport(r);
+  if (steps === null) return text;
+  const condensed = r.narrative === null || r.narrative.length === 0 ? "" : renderNarrative(r.narrative);
+  const at = condensed === "" ? -1 : text.indexOf(condensed);
+  if (at >= 0) return text.slice(0, at) + steps + text.slice(at + condensed.length);
+  return `${text}\n\nSteps:\n${steps}`;
+}
+
+function print(r: CheckReport, s: Scenario, trace: RecordedTrace | null, o: CliOptions): void {
+  if (o.json === true) {
+    write(JSON.stringify(trace === null ? r : { ...r, trace: stepsJson(s, trace) }, null, 2));
+  } else if (o.quiet === true) {
+    write(verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null));
+  } else {
+    write(reportText(r, trace === null ? null : renderSteps(s, trace)));
+  }
+}
+
+// ===== list =====
+
+function list(o: CliOptions): number {
   if (o.json === true) {
     const data = {
       scenarios: BUILTIN_SCENARIOS.map((s) => ({ name: s.name, summary: s.summary })),
       patches: PATCHES.map((p) => ({ name: p.name, title: p.title, commit: p.commit, landed: p.landed })),
       patchSets: PATCH_SETS,
     };
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-    return;
+    write(JSON.stringify(data, null, 2));
+    return EXIT.ok;
   }
   const out = ["Scenarios:"];
   for (const s of BUILTIN_SCENARIOS) out.push(`  ${s.name.padEnd(26)} ${s.summary}`);
@@ -79,8 +128,11 @@ function list(o: CliOptions): void {
   }
   out.push("", "Patch sets:");
   for (const [k, v] of Object.entries(PATCH_SETS)) out.push(`  ${k.padEnd(38)} ${v.join(" + ")}`);
-  process.stdout.write(`${out.join("\n")}\n`);
+  write(out.join("\n"));
+  return EXIT.ok;
 }
+
+// ===== check =====
 
 function checkOptions(o: CliOptions): CheckOptions {
   return {
@@ -96,14 +148,31 @@ function checkOptions(o: CliOptions): CheckOptions {
   };
 }
 
-function check(scenarioName: string, o: CliOptions): void {
-  const s = findScenario(scenarioName);
-  const r = checkScenario(s, checkOptions(o));
-  print(r, o);
-  process.exitCode = exitFor(r);
+/** Whether the output shows every step (quiet output shows none). */
+function wantSteps(o: CliOptions): boolean {
+  return o.steps === true && o.quiet !== true;
 }
 
-function replay(scenarioName: string, text: string, o: CliOptions): void {
+function check(scenarioName: string, o: CliOptions): number {
+  const s = findScenario(scenarioName);
+  const co = checkOptions(o);
+  const r = checkScenario(s, co);
+  const trace =
+    wantSteps(o) && r.schedule !== null ? recordTrace(makeProgram(s, co), decodeSchedule(r.schedule).choices) : null;
+  print(r, s, trace, o);
+  return exitFor(r.result);
+}
+
+// ===== replay and explain =====
+
+interface Loaded {
+  readonly s: Scenario;
+  readonly p: ScenarioProgram;
+  readonly sched: Schedule;
+}
+
+/** Parses a scenario and a schedule string and checks that the schedule belongs to that program. */
+function load(scenarioName: string, text: string, o: CliOptions): Loaded {
   const s = findScenario(scenarioName);
   const sched = decodeSchedule(text);
   const p = makeProgram(s, checkOptions(o));
@@ -112,20 +181,42 @@ function replay(scenarioName: string, text: string, o: CliOptions): void {
       `schedule is for '${sched.program}', not '${p.id}' (another scenario, or other --hpage-nr/--no-debug-vm options)`,
     );
   }
-  const t0 = Date.now();
-  const r = runExecution(p, new ReplayStrategy(sched.choices));
-  if (r.traceHash !== sched.check && r.verdict !== "model-error") {
+  return { s, p, sched };
+}
+
+/** Refuses a replay that went elsewhere than the recorded execution, or stopped before the schedule's end. */
+function checkReplayed(r: ExecutionResult, sched: Schedule): void {
+  if (r.verdict === "model-error") return;
+  if (r.traceHash !== sched.check) {
     throw new UsageError(
       "replay diverged from the recorded execution (the schedule's check does not match): other patches, a changed model, or a nondeterministic model",
     );
   }
+  if (r.steps < sched.choices.length) {
+    throw new UsageError(
+      `schedule has ${sched.choices.length} steps but the execution ended after ${r.steps} (extra steps at its end)`,
+    );
+  }
+}
+
+/** What one execution amounts to, as a report result. */
+function outcomeOf(r: ExecutionResult): CheckReport["result"] {
+  if (r.verdict === "completed") return "ok";
+  return r.verdict === "model-error" ? "model-error" : "bug";
+}
+
+function replay(scenarioName: string, text: string, o: CliOptions): number {
+  const { s, p, sched } = load(scenarioName, text, o);
+  const t0 = Date.now();
+  const r = runExecution(p, new ReplayStrategy(sched.choices));
+  checkReplayed(r, sched);
   const failing = r.verdict === "completed" ? null : r;
   const report = reportExecution(
     p,
     "replay",
     failing,
     {
-      outcome: failing === null ? "ok" : r.verdict === "model-error" ? "model-error" : "bug",
+      outcome: outcomeOf(r),
       executions: 1,
       steps: r.steps,
       exhaustive: false,
@@ -135,6 +226,43 @@ function replay(scenarioName: string, text: string, o: CliOptions): void {
     "replay",
     Date.now() - t0,
   );
-  print(report, o);
-  process.exitCode = exitFor(report);
+  const trace = wantSteps(o) ? recordTrace(p, sched.choices) : null;
+  print(report, s, trace, o);
+  return exitFor(report.result);
+}
+
+function explain(scenarioName: string, text: string, o: CliOptions): number {
+  const { s, p, sched } = load(scenarioName, text, o);
+  const trace = recordTrace(p, sched.choices);
+  const r = trace.result;
+  checkReplayed(r, sched);
+  const result = outcomeOf(r);
+  const site = r.bug === null ? null : `${r.bug.site.file}:${r.bug.site.line}`;
+  const narrative = buildNarrative(s, trace);
+  if (o.json === true) {
+    const report: ExplainReport = {
+      schemaVersion: SCHEMA_VERSION,
+      command: "explain",
+      scenario: s.name,
+      schedule: text.trim(),
+      result,
+      site,
+      narrative,
+      trace: o.steps === true ? stepsJson(s, trace) : null,
+    };
+    write(JSON.stringify(report, null, 2));
+  } else if (o.quiet === true) {
+    write(verdictLine(s.name, result, site, r.bug?.kind ?? null));
+  } else {
+    const body = o.steps === true ? renderSteps(s, trace) : renderNarrative(narrative);
+    write(`${body}\n${endLine(r)}`);
+  }
+  return exitFor(result);
+}
+
+/** How an explained execution ends, in one line. */
+function endLine(r: ExecutionResult): string {
+  if (r.bug !== null) return `Ends in: ${r.bug.message} (${r.bug.kind}: ${r.bug.condition})`;
+  if (r.verdict === "model-error") return `Ends in: model error: ${r.error ?? "?"}`;
+  return r.verdict === "completed" ? "Ends: every thread finished, no bug." : `Ends in: ${r.verdict}`;
 }

@@ -1,0 +1,381 @@
+/**
+ * The built CLI (dist/src/cli/main.js, as the `mmrace` bin runs it), spawned as a user would: output,
+ * JSON, exit codes, the replay line round trip, explain and --steps, and one-line errors for bad input.
+ * `npm test` runs tsc first, so dist is fresh. Only truncate-vs-truncate is searched (well under a second).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { runExecution } from "../../src/engine/execution.js";
+import { encodeSchedule } from "../../src/engine/schedule.js";
+import { ReplayStrategy } from "../../src/engine/strategy/replay.js";
+import { PATCH_SETS, PATCHES } from "../../src/kernel/patches/index.js";
+import { BUILTIN_SCENARIOS, findScenario } from "../../src/scenarios/index.js";
+import { makeProgram } from "../../src/scenarios/program.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const SCENARIO = "truncate-vs-truncate";
+const SITE = "mm/truncate.c:213";
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function mmrace(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+  if (r.error !== undefined) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function lines(s: string): string[] {
+  return s.split("\n").filter((l) => l !== "");
+}
+
+/** The `mmrace replay ...` line of a text report, as argv (without `mmrace`). */
+function replayArgv(stdout: string): string[] {
+  const m = /^Replay: mmrace (replay .*)$/m.exec(stdout);
+  expect(m, "a 'Replay: mmrace replay ...' line").not.toBeNull();
+  return (m?.[1] ?? "").trim().split(/\s+/);
+}
+
+/** The lines of a --steps listing: `<step>  CPU<n> <thread>  <file:line>  <fn>: <label>`. */
+const STEP_LINE = /^\s*(\d+) {2}CPU\d+ .+? {2}(\S+:\d+) +(\w+): (.+)$/;
+
+beforeAll(() => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -p .\` (npm test does) first`);
+});
+
+describe("list", () => {
+  test("text: every built-in scenario, patch and patch set, exit 0", () => {
+    const r = mmrace("list");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    for (const s of BUILTIN_SCENARIOS) expect(r.stdout).toContain(s.name);
+    for (const p of PATCHES) expect(r.stdout).toContain(p.name);
+    for (const k of Object.keys(PATCH_SETS)) expect(r.stdout).toContain(k);
+  });
+
+  test("--json: the same names, as data", () => {
+    const r = mmrace("list", "--json");
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.stdout) as {
+      scenarios: { name: string }[];
+      patches: { name: string }[];
+      patchSets: Record<string, string[]>;
+    };
+    expect(data.scenarios.map((s) => s.name)).toEqual(BUILTIN_SCENARIOS.map((s) => s.name));
+    expect(data.patches.map((p) => p.name)).toEqual(PATCHES.map((p) => p.name));
+    expect(Object.keys(data.patchSets)).toEqual(Object.keys(PATCH_SETS));
+  });
+});
+
+describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
+  let text: Run;
+  let json: Run;
+  let report: {
+    result: string;
+    bug: { site: string; kind: string } | null;
+    schedule: string | null;
+    replay: string | null;
+    exhaustive: boolean;
+    steps: number;
+    config: { HPAGE_PMD_NR: number };
+  };
+  beforeAll(() => {
+    text = mmrace("check", SCENARIO);
+    json = mmrace("check", SCENARIO, "--json");
+    report = JSON.parse(json.stdout);
+  });
+
+  test("text: the oops of race (a), the numbered interleaving and the replay line; exit 1", () => {
+    expect(text.code).toBe(1);
+    expect(text.stderr).toBe("");
+    const out = text.stdout;
+    expect(out).toContain(`kernel BUG at ${SITE}!`);
+    expect(out).toMatch(/^page:\S+ refcount:\d+ .*index:0x3\b/m);
+    expect(out).toContain("Call Trace:");
+    expect(out).toMatch(/^ truncate_inode_page$/m);
+    expect(out).toMatch(/^Minimal interleaving \(\d+ preemption\(s\), \d+ steps\):$/m);
+    expect(out).toMatch(/^ 1\. CPU\d+ .+ \(steps? \d+(–\d+)?\):$/m);
+    expect(out).toMatch(/^ 2\. CPU\d+ /m);
+    expect(out).toMatch(/^Replay: mmrace replay truncate-vs-truncate v1\.truncate-vs-truncate~n4\.\S+$/m);
+  });
+
+  test("--json: result bug at truncate.c:213, a v1 schedule, not exhaustive, HPAGE_PMD_NR 4", () => {
+    expect(json.code).toBe(1);
+    expect(report.result).toBe("bug");
+    expect(report.bug?.site).toBe(SITE);
+    expect(report.schedule?.startsWith(`v1.${SCENARIO}~n4.`)).toBe(true);
+    expect(report.exhaustive).toBe(false);
+    expect(report.config.HPAGE_PMD_NR).toBe(4);
+    // Deterministic: the text run found the same schedule.
+    expect(replayArgv(text.stdout)).toEqual(["replay", SCENARIO, report.schedule]);
+  });
+
+  test("the printed replay line reproduces the bug; --json replay has the same schedule", () => {
+    const argv = replayArgv(text.stdout);
+    const r = mmrace(...argv);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`kernel BUG at ${SITE}!`);
+    expect(r.stdout).toContain(`Found: VM_BUG_ON_PAGE at ${SITE} (PageTail(page))`);
+    const j = mmrace(...argv, "--json");
+    expect(j.code).toBe(1);
+    const rep = JSON.parse(j.stdout);
+    expect(rep.command).toBe("replay");
+    expect(rep.result).toBe("bug");
+    expect(rep.bug.site).toBe(SITE);
+    expect(rep.schedule).toBe(report.schedule);
+  });
+
+  test("--quiet prints one line", () => {
+    const argv = replayArgv(text.stdout);
+    for (const r of [mmrace("check", SCENARIO, "--quiet"), mmrace(...argv, "--quiet")]) {
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${SCENARIO}: bug: VM_BUG_ON_PAGE at ${SITE}\n`);
+    }
+  });
+
+  test("explain: the same numbered narrative as check, without the oops", () => {
+    const r = mmrace("explain", SCENARIO, report.schedule as string);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^ 1\. CPU\d+ /);
+    expect(out[out.length - 1]).toBe(`Ends in: kernel BUG at ${SITE}! (VM_BUG_ON_PAGE: PageTail(page))`);
+    expect(text.stdout).toContain(out.slice(0, -1).join("\n"));
+    expect(r.stdout).not.toContain("Call Trace:");
+    expect(r.stdout).not.toContain("cut here");
+    expect(r.stdout).not.toMatch(/^page:/m);
+    expect(r.stdout).not.toContain("Replay:");
+  });
+
+  test("explain --json and --quiet", () => {
+    const j = mmrace("explain", SCENARIO, report.schedule as string, "--json");
+    expect(j.code).toBe(1);
+    const e = JSON.parse(j.stdout);
+    expect(e).toMatchObject({ command: "explain", scenario: SCENARIO, schedule: report.schedule, result: "bug" });
+    expect(e.site).toBe(SITE);
+    expect(e.narrative.length).toBeGreaterThan(1);
+    expect(e.trace).toBeNull();
+    const q = mmrace("explain", SCENARIO, report.schedule as string, "--quiet");
+    expect(q.code).toBe(1);
+    expect(lines(q.stdout)).toEqual([`${SCENARIO}: bug: VM_BUG_ON_PAGE at ${SITE}`]);
+  });
+
+  test("explain --steps lists every step: number, CPU and thread, file:line, function, label, notes", () => {
+    const r = mmrace("explain", SCENARIO, report.schedule as string, "--steps");
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    const steps = out.filter((l) => STEP_LINE.test(l));
+    expect(steps.map((l) => Number(STEP_LINE.exec(l)?.[1]))).toEqual([...Array(steps.length).keys()]);
+    // Every line is a step, a note under a step, or the closing line.
+    const notes = out.filter((l) => /^ +· \S/.test(l));
+    expect(notes.length).toBeGreaterThan(0);
+    expect(steps.length + notes.length + 1).toBe(out.length);
+    expect(out[out.length - 1]).toMatch(/^Ends in: kernel BUG at mm\/truncate\.c:213!/);
+    // The last step is the one that hit the BUG, in truncate_inode_page.
+    const last = STEP_LINE.exec(steps[steps.length - 1] ?? "");
+    expect(last?.[2]).toBe(SITE);
+    expect(last?.[3]).toBe("truncate_inode_page");
+    expect(r.stdout).toContain("do_dentry_open: get_write_access(inode)");
+
+    const j = JSON.parse(mmrace("explain", SCENARIO, report.schedule as string, "--steps", "--json").stdout);
+    expect(j.trace.length).toBe(steps.length);
+    expect(j.trace[0]).toMatchObject({ step: 0, thread: expect.any(Number), who: expect.stringMatching(/^CPU\d+ /) });
+    expect(j.trace[0].at).toMatch(/^\S+:\d+$/);
+  });
+
+  test("check --steps and replay --steps: every step instead of the condensed narrative", () => {
+    const c = mmrace("check", SCENARIO, "--steps");
+    const r = mmrace(...replayArgv(text.stdout), "--steps");
+    for (const x of [c, r]) {
+      expect(x.code).toBe(1);
+      expect(x.stdout).toContain(`kernel BUG at ${SITE}!`);
+      expect(x.stdout).toContain("Call Trace:");
+      expect(x.stdout).toMatch(/^Minimal interleaving /m);
+      expect(x.stdout).not.toMatch(/^ 1\. CPU\d+ /m);
+      expect(x.stdout).toMatch(/^Replay: mmrace replay /m);
+      const steps = lines(x.stdout).filter((l) => STEP_LINE.test(l));
+      expect(steps.length).toBeGreaterThan(10);
+      expect(steps[steps.length - 1]).toMatch(/ {2}mm\/truncate\.c:213 +truncate_inode_page: /);
+    }
+    // Same schedule, same steps.
+    expect(lines(c.stdout).filter((l) => STEP_LINE.test(l))).toEqual(lines(r.stdout).filter((l) => STEP_LINE.test(l)));
+    const j = JSON.parse(mmrace("check", SCENARIO, "--steps", "--json").stdout);
+    expect(j.schedule).toBe(report.schedule);
+    expect(j.trace.length).toBe(lines(c.stdout).filter((l) => STEP_LINE.test(l)).length);
+  });
+
+  describe("bad schedules: exit 2, one line", () => {
+    const cases: [string, () => string[]][] = [
+      ["a schedule for another scenario", () => ["replay", "collapse-vs-truncate", report.schedule as string]],
+      ["a schedule for another HPAGE_PMD_NR", () => ["replay", SCENARIO, report.schedule as string, "--hpage-nr", "8"]],
+      ["a tampered check", () => ["replay", SCENARIO, (report.schedule as string).replace(/\.[0-9a-z]+$/, ".0")]],
+      [
+        "an extra step after the bug",
+        () => ["replay", SCENARIO, (report.schedule as string).replace(/\.([^.]+)$/, "a.$1")],
+      ],
+      [
+        "explain, tampered check",
+        () => ["explain", SCENARIO, (report.schedule as string).replace(/\.[0-9a-z]+$/, ".0")],
+      ],
+    ];
+    test.each(cases)("%s", (_what, argv) => expectUsageError(mmrace(...argv())));
+  });
+});
+
+describe("a schedule without a bug (writer A runs to its end, then writer B)", () => {
+  // Built here with the engine: lenient replay of no choices runs each thread to its end in turn.
+  const p = makeProgram(findScenario(SCENARIO));
+  const r = runExecution(p, new ReplayStrategy([], true));
+  const schedule = encodeSchedule({ program: p.id, choices: r.choices, check: r.traceHash });
+
+  test("replay: no bug, exit 0; --steps lists the steps after the report", () => {
+    expect(r.verdict).toBe("completed");
+    const t = mmrace("replay", SCENARIO, schedule);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain("No bug found.");
+    const st = mmrace("replay", SCENARIO, schedule, "--steps");
+    expect(st.code).toBe(0);
+    expect(lines(st.stdout).filter((l) => STEP_LINE.test(l))).toHaveLength(r.steps);
+    expect(JSON.parse(mmrace("replay", SCENARIO, schedule, "--json").stdout)).toMatchObject({
+      result: "ok",
+      bug: null,
+      schedule: null,
+    });
+  });
+
+  test("explain: the story, ending with every thread finished, exit 0", () => {
+    const t = mmrace("explain", SCENARIO, schedule);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^ 1\. CPU\d+ /m);
+    expect(t.stdout).toMatch(/^ 2\. CPU\d+ /m);
+    expect(lines(t.stdout).at(-1)).toBe("Ends: every thread finished, no bug.");
+  });
+});
+
+describe("patches", () => {
+  test("check --patch landed-5.16: the invalidate_lock (55fc0d917467) serialises the truncations", () => {
+    const r = mmrace("check", SCENARIO, "--patch", "landed-5.16", "--json");
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.result).toBe("ok");
+    expect(rep.bug).toBeNull();
+    expect(rep.patches).toContain("lock-filemap-when-truncating");
+    const q = mmrace("check", SCENARIO, "--patch", "landed-5.16", "--quiet");
+    expect(q.code).toBe(0);
+    expect(q.stdout).toBe(`${SCENARIO}: ok\n`);
+  });
+});
+
+function expectUsageError(r: Run): void {
+  expect(r.code, `stderr: ${r.stderr}`).toBe(2);
+  expect(r.stdout).toBe("");
+  const err = lines(r.stderr);
+  expect(err, r.stderr).toHaveLength(1);
+  expect(err[0]).toMatch(/^(mmrace|error): /);
+  expect(r.stderr).not.toMatch(/^ {4}at /m);
+}
+
+describe("bad input: exit 2 with one line on stderr, no stack, no help", () => {
+  const S = `v1.${SCENARIO}~n4`;
+  const cases: string[][] = [
+    ["check", "no-such-scenario"],
+    ["replay", "no-such-scenario", `${S}.a.0`],
+    ["check", SCENARIO, "--patch", "no-such-patch"],
+    ["check", SCENARIO, "--patch"],
+    ["check", SCENARIO, "--strategy", "bfs"],
+    // malformed schedules
+    ["replay", SCENARIO, `v2.${SCENARIO}~n4.a.0`],
+    ["replay", SCENARIO, "1.truncate-vs-truncate~n4.a.0"],
+    ["replay", SCENARIO, ""],
+    ["replay", SCENARIO, "v1"],
+    ["replay", SCENARIO, S],
+    ["replay", SCENARIO, `${S}.a12b3`],
+    ["replay", SCENARIO, `${S}.a.b.0`],
+    ["replay", SCENARIO, `${S}..0`],
+    ["replay", SCENARIO, `v1..a.0`],
+    ["replay", SCENARIO, `${S}.A12b3.0`],
+    ["replay", SCENARIO, `${S}.a!.0`],
+    ["replay", SCENARIO, `${S}.3a.0`],
+    ["replay", SCENARIO, `${S}.a0.0`],
+    ["replay", SCENARIO, `${S}.a.XYZ`],
+    ["replay", SCENARIO, `${S}.a.zzzzzzzz`],
+    ["replay", SCENARIO, `${S}.a\nb.0`],
+    ["replay", SCENARIO, `${S}.a.0`], // too short: threads could still run
+    ["replay", SCENARIO, `${S}.z5.0`], // thread 25 does not exist
+    ["explain", SCENARIO, `${S}.A.0`],
+    // numbers
+    ["check", SCENARIO, "--hpage-nr", "3"],
+    ["check", SCENARIO, "--hpage-nr", "1024"],
+    ["check", SCENARIO, "--hpage-nr", "0"],
+    ["replay", SCENARIO, `${S}.a.0`, "--hpage-nr", "x"],
+    ["check", SCENARIO, "--seed", "-1"],
+    ["check", SCENARIO, "--seed", "1.5"],
+    ["check", SCENARIO, "--seed", "4294967296"],
+    ["check", SCENARIO, "--preemptions", "x"],
+    ["check", SCENARIO, "--preemptions", "-2"],
+    ["check", SCENARIO, "--time", "0"],
+    ["check", SCENARIO, "--time", "-1"],
+    ["check", SCENARIO, "--time", "0.5"],
+    ["check", SCENARIO, "--max-executions", "0"],
+    ["check", SCENARIO, "--depth", "0"],
+    ["check", SCENARIO, "--depth", "1e3"],
+    // commander
+    ["check", "--bogus"],
+    ["check", "--jsn"], // commander suggests --json: on the same line
+    ["chek"],
+    ["help", "chek"],
+    ["check", "a", "b"],
+    ["replay"],
+    ["replay", SCENARIO],
+    ["explain", SCENARIO],
+  ];
+  test.each(cases.map((c) => [c.join(" "), c]))("mmrace %s", (_name, argv) => expectUsageError(mmrace(...argv)));
+
+  test("no command: help on stderr, exit 2", () => {
+    const r = mmrace();
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("Usage: mmrace");
+  });
+});
+
+describe("help and version", () => {
+  test.each([["list"], ["check"], ["replay"], ["explain"]])("%s --help shows an example, exit 0", (cmd) => {
+    for (const r of [mmrace(cmd, "--help"), mmrace("help", cmd)]) {
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(new RegExp(`^Usage: mmrace ${cmd} `, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^Examples?:\\n {2}mmrace ${cmd}\\b`, "m"));
+    }
+  });
+
+  test("mmrace --help lists every command; --version prints package.json's", () => {
+    const r = mmrace("--help");
+    expect(r.code).toBe(0);
+    for (const c of ["list", "check", "replay", "explain", "help"])
+      expect(r.stdout).toMatch(new RegExp(`^ {2}${c} `, "m"));
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const v of [mmrace("--version"), mmrace("-V")]) {
+      expect(v.code).toBe(0);
+      expect(v.stdout).toBe(`${pkg.version}\n`);
+    }
+  });
+
+  test("the schedules in the help examples still replay to the BUG", () => {
+    for (const cmd of ["replay", "explain"]) {
+      const help = mmrace(cmd, "--help").stdout;
+      const ex = new RegExp(`^ {2}mmrace (${cmd} ${SCENARIO} v1\\S+)$`, "m").exec(help);
+      expect(ex, `an example of ${cmd} with a schedule`).not.toBeNull();
+      const r = mmrace(...(ex?.[1] ?? "").split(" "));
+      expect(r.code, `${r.stderr} (update REPLAY_EXAMPLE in src/cli/cli.ts)`).toBe(1);
+      expect(r.stdout).toContain(SITE);
+    }
+  });
+});
