@@ -11,6 +11,7 @@ import { UsageError } from "../engine/errors.js";
 import { STRATEGIES } from "../report/checkScenario.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
 import { type CliOptions, EXIT, runCommand } from "./commands.js";
+import { type MatrixCliOptions, matrixCommand } from "./matrix.js";
 
 /** A parser for a whole-number option in [min, max]; anything else (-1, 1.5, x, 0x10) is refused. */
 export function int(name: string, min: number, max?: number): (v: string) => number {
@@ -138,6 +139,20 @@ export function buildCli(setExit: (code: number) => void): Command {
     .action((scenario: string, schedule: string, opts: CliOptions) =>
       setExit(runCommand("explain", [scenario, schedule], opts)),
     );
+  common(program.command("matrix"))
+    .option("--scenario <name>", "only this scenario (repeatable); default: every built-in", collect, [])
+    .option(
+      "--preemptions <n>",
+      "preemption bound per cell (default 3; 2 with three threads)",
+      int("--preemptions", 0, 50),
+    )
+    .option("--time <seconds>", "time budget per cell", int("--time", 1))
+    .description("run every scenario under every patch column and tabulate which patch closes which race")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  mmrace matrix\n  mmrace matrix --scenario collapse-vs-truncate --patch landed-5.16 --json\n  mmrace matrix --no-debug-vm",
+    )
+    .action((opts: MatrixCliOptions) => setExit(matrixCommand(opts)));
   program
     .command("help")
     .argument("[command]", "command to explain")

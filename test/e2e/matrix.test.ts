@@ -1,0 +1,56 @@
+/**
+ * `mmrace matrix`, spawned as a user would run it, on the fast scenario only. Expected cells come from
+ * the kernel code (see test/races/truncate-vs-truncate.test.ts): rc3 crashes at mm/truncate.c:213 with two
+ * preemptions; 55fc0d917467's invalidate_lock serialises the two truncations, so no failure exists within
+ * the bound.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+
+function mmrace(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Cell {
+  scenario: string;
+  column: string;
+  result: string;
+  site: string | null;
+  preemptions: number | null;
+  bound: number;
+  exhaustive: boolean;
+}
+
+test("matrix --json: rc3 crashes, the invalidate_lock fix closes race (a) within the bound", () => {
+  const r = mmrace("matrix", "--scenario", "truncate-vs-truncate", "--patch", "lock-filemap-when-truncating", "--json");
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout) as { cells: Cell[]; columns: { name: string }[] };
+  expect(out.columns.map((c) => c.name)).toEqual(["rc3", "lock-filemap-when-truncating"]);
+  const [rc3, fixed] = out.cells;
+  expect(rc3).toMatchObject({ result: "bug", site: "mm/truncate.c:213", preemptions: 2 });
+  expect(fixed).toMatchObject({ result: "ok", bound: 3, exhaustive: true });
+});
+
+test("matrix text: one block per scenario with a cell per column", () => {
+  const r = mmrace("matrix", "--scenario", "truncate-vs-truncate", "--patch", "landed-5.16");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(
+    /truncate-vs-truncate\n {2}rc3 +BUG truncate\.c:213 \(2p\)\n {2}landed-5\.16 +no bug \(all ≤3p\)/,
+  );
+});
+
+test("matrix rejects an unknown patch or scenario with one line and exit 2", () => {
+  for (const args of [
+    ["--patch", "nope"],
+    ["--scenario", "nope"],
+  ]) {
+    const r = mmrace("matrix", ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stdout).toBe("");
+  }
+});
