@@ -87,6 +87,12 @@ function search(c: Command): Command {
     .option("--time <seconds>", "stop after this many seconds", int("--time", 1));
 }
 
+function html(c: Command): Command {
+  return c
+    .option("--html <file>", "also write the counterexample as a self-contained HTML viewer to <file>")
+    .option("--force", "let --html overwrite an existing file");
+}
+
 const REPLAY_EXAMPLE = "v1.truncate-vs-truncate~n4.a12b33a15b13a4.1j0dmik";
 
 /**
@@ -112,19 +118,22 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option("--json", "print JSON")
     .addHelpText("after", "\nExamples:\n  mmrace list\n  mmrace list --json")
     .action((opts: CliOptions) => setExit(runCommand("list", [], opts)));
-  steps(search(common(program.command("check"))))
+  html(steps(search(common(program.command("check")))))
     .argument("[scenario]", `scenario to check (default: ${DEFAULT_SCENARIO}, the seed race)`)
     .description("search a scenario's interleavings for a kernel BUG and explain the first one found")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json",
+      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json",
     )
     .action((scenario: string | undefined, opts: CliOptions) => setExit(runCommand("check", [scenario], opts)));
-  steps(common(program.command("replay")))
+  html(steps(common(program.command("replay"))))
     .argument("<scenario>", "scenario the schedule belongs to")
     .argument("<schedule>", "a schedule string, as printed by check (v1....)")
     .description("re-run one interleaving exactly and print what happens")
-    .addHelpText("after", `\nExample:\n  mmrace replay truncate-vs-truncate ${REPLAY_EXAMPLE}`)
+    .addHelpText(
+      "after",
+      `\nExamples:\n  mmrace replay truncate-vs-truncate ${REPLAY_EXAMPLE}\n  mmrace replay truncate-vs-truncate ${REPLAY_EXAMPLE} --html race.html --force`,
+    )
     .action((scenario: string, schedule: string, opts: CliOptions) =>
       setExit(runCommand("replay", [scenario, schedule], opts)),
     );

@@ -2,6 +2,8 @@
  * The commands' bodies: parse options into a run, print text or JSON, and return the exit code
  * (0 no bug found, 1 bug found, 2 usage or input error, 3 model error).
  */
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "../engine/errors.js";
 import { runExecution } from "../engine/execution.js";
 import type { ExecutionResult } from "../engine/result.js";
@@ -10,6 +12,7 @@ import { ReplayStrategy } from "../engine/strategy/replay.js";
 import { type RecordedTrace, recordTrace } from "../engine/trace.js";
 import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js";
 import { type CheckOptions, checkScenario, reportExecution, type StrategyName } from "../report/checkScenario.js";
+import { renderViewer } from "../report/html.js";
 import { buildNarrative, type NarrativeItem, renderNarrative } from "../report/narrative.js";
 import { renderReport } from "../report/text.js";
 import { type CheckReport, SCHEMA_VERSION } from "../report/types.js";
@@ -34,6 +37,10 @@ export interface CliOptions {
   depth?: number;
   maxExecutions?: number;
   time?: number;
+  /** check, replay: also write the HTML viewer of the counterexample to this file. */
+  html?: string;
+  /** Let --html overwrite an existing file. */
+  force?: boolean;
 }
 
 /** `mmrace explain --json`: the interleaving of one schedule, without the oops. */
@@ -156,11 +163,98 @@ function wantSteps(o: CliOptions): boolean {
 function check(scenarioName: string, o: CliOptions): number {
   const s = findScenario(scenarioName);
   const co = checkOptions(o);
+  const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
   const r = checkScenario(s, co);
   const trace =
     wantSteps(o) && r.schedule !== null ? recordTrace(makeProgram(s, co), decodeSchedule(r.schedule).choices) : null;
+  if (target !== null) {
+    if (r.schedule === null) {
+      process.stderr.write(`viewer: no bug found, so no viewer was written (${o.html})\n`);
+    } else {
+      const choices = decodeSchedule(r.schedule).choices;
+      writeViewer(target, o, makeProgram(s, co), choices, r.schedule, "check");
+    }
+  }
   print(r, s, trace, o);
   return exitFor(r.result);
+}
+
+// ===== --html =====
+
+/** A file-system error as a few words. */
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    case "EISDIR":
+      return "is a directory";
+    case "EEXIST":
+      return "file exists (use --force to overwrite)";
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Checks, before any search runs, that the viewer can be written to `file`: its directory exists and is
+ * writable, and the file does not exist (or `force` is given and it is a writable file). Returns the
+ * absolute path; a problem is a UsageError (`cannot write FILE: ...`, exit 2).
+ */
+function htmlTarget(file: string, force: boolean): string {
+  const fail = (why: string) => new UsageError(`cannot write ${file}: ${why}`);
+  const path = resolve(file);
+  let exists = true;
+  try {
+    if (statSync(path).isDirectory()) throw fail("is a directory");
+  } catch (e) {
+    if (UsageError.is(e)) throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fail(reason(e));
+    exists = false;
+  }
+  if (exists) {
+    if (!force) throw fail("file exists (use --force to overwrite)");
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (e) {
+      throw fail(reason(e));
+    }
+    return path;
+  }
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw fail(`${dirname(file)} is not a directory`);
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    if (UsageError.is(e)) throw e;
+    throw fail((e as NodeJS.ErrnoException).code === "ENOENT" ? `no such directory ${dirname(file)}` : reason(e));
+  }
+  return path;
+}
+
+/** Renders the viewer of `choices` and writes it (never over an existing file without --force). */
+function writeViewer(
+  path: string,
+  o: CliOptions,
+  program: ScenarioProgram,
+  choices: readonly number[],
+  schedule: string,
+  command: string,
+): void {
+  const html = renderViewer({ program, choices, schedule, command });
+  try {
+    writeFileSync(path, html, { flag: o.force === true ? "w" : "wx" });
+  } catch (e) {
+    throw new UsageError(`cannot write ${o.html ?? path}: ${reason(e)}`);
+  }
+  process.stderr.write(`viewer: wrote ${o.html ?? path} (${choices.length} steps)\n`);
 }
 
 // ===== replay and explain =====
@@ -207,6 +301,7 @@ function outcomeOf(r: ExecutionResult): CheckReport["result"] {
 
 function replay(scenarioName: string, text: string, o: CliOptions): number {
   const { s, p, sched } = load(scenarioName, text, o);
+  const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
   const t0 = Date.now();
   const r = runExecution(p, new ReplayStrategy(sched.choices));
   checkReplayed(r, sched);
@@ -227,6 +322,7 @@ function replay(scenarioName: string, text: string, o: CliOptions): number {
     Date.now() - t0,
   );
   const trace = wantSteps(o) ? recordTrace(p, sched.choices) : null;
+  if (target !== null) writeViewer(target, o, p, sched.choices, text.trim(), "replay");
   print(report, s, trace, o);
   return exitFor(report.result);
 }
