@@ -31,6 +31,7 @@ const DEFAULT_MAX_STEPS = 100_000;
 /** Runs one execution to its end and returns the result. */
 export function runExecution(program: Program, strategy: Strategy, opts: ExecutionOptions = {}): ExecutionResult {
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+  const onStep = opts.onStep;
   rt.nextObject = 1;
   rt.fpLen = 0;
   const specs = program.setup();
@@ -116,14 +117,14 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
         verdict = "model-error";
         error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       }
-      opts.onStep?.(th, choices.length - 1);
+      onStep?.(th, choices.length - 1);
       break;
     }
     if (th.done) stale = true;
     else if (th.wait !== null) waiting++;
     const key = th.site === null ? 0 : th.site.key;
     traceHash = (Math.imul(traceHash ^ key, 0x01000193) + pick) | 0;
-    opts.onStep?.(th, choices.length - 1);
+    if (onStep !== undefined) onStep(th, choices.length - 1);
   }
 
   let finalState: string | null = null;

@@ -108,6 +108,50 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
       { name: "truncate", cpu: 1, comm: "truncate", ops: [{ op: "shmem-truncate", lstart: 0, lend: -1 }] },
     ],
   },
+  {
+    name: "stress-madvise-dso",
+    summary: "stress_madvise_dso.c: a reader maps the DSO, khugepaged collapses it, two writers open and close it",
+    description: [
+      "The reproducer posted in the thread (24 and 29 Sep 2021; the source was an attachment): a reader",
+      "thread maps a DSO PROT_READ|PROT_EXEC, MAP_PRIVATE at a 2 MiB-aligned address, madvise(MADV_HUGEPAGE)",
+      "and touches it, so khugepaged collapses its text into a read-only file THP; writer threads open it",
+      "O_RDWR again and again, each open running truncate_pagecache(inode, 0) in do_dentry_open while",
+      "nr_thps > 0 (fs/open.c:859–860). Here the reader faults every page in twice (before and after the",
+      "collapse, mapping the THP's subpages by PTE), khugepaged runs collapse_file over the file, and two",
+      "writers each open and close it three times. It contains races (a) and (b) as sub-interleavings, so",
+      "rc3 with CONFIG_DEBUG_VM can end at mm/filemap.c:2096 or mm/truncate.c:213; the reader's faults and",
+      "the unmaps of its PTEs add the fault path to the mix. A stress workload, 512 subpages by default:",
+      "search it with random or PCT (`mmrace check stress-madvise-dso --strategy pct --depth 3`), not DFS.",
+    ].join("\n"),
+    sources: [
+      THREAD,
+      "Rongwei Wang, 24 and 29 Sep 2021: stress_madvise_dso.c (./stress_madvise_dso 10000 <libtest.so>)",
+      "Song Liu, 30 Sep 2021: one reader and one writer thread do not reproduce it; several writers do",
+    ],
+    file: { kind: "regular", cache: "small" },
+    hpageNr: 512,
+    threads: [
+      {
+        name: "reader",
+        cpu: 3,
+        comm: "stress_madvise_",
+        ops: [{ op: "repeat", times: 2, ops: [{ op: "map-read", start: 0, nr: 0 }] }],
+      },
+      { name: "khugepaged", cpu: 0, comm: "khugepaged", ops: [{ op: "collapse-file", start: 0 }] },
+      {
+        name: "writer A",
+        cpu: 1,
+        comm: "stress_madvise_",
+        ops: [{ op: "repeat", times: 3, ops: [{ op: "open-for-write" }, { op: "close" }] }],
+      },
+      {
+        name: "writer B",
+        cpu: 2,
+        comm: "stress_madvise_",
+        ops: [{ op: "repeat", times: 3, ops: [{ op: "open-for-write" }, { op: "close" }] }],
+      },
+    ],
+  },
 ];
 
 /** The scenario `mmrace check` runs when none is named: the seed race. */

@@ -4,17 +4,20 @@
  *
  * Final-state invariants (they catch damage whatever CONFIG_DEBUG_VM says): deferred free-time checks
  * (bad_page from the pcp drain), no page left locked, every slot pointing at a live page of this mapping
- * whose index range covers the slot, page-cache references accounted for, no page leaked (alive with no
+ * whose index range covers the slot, every PTE still mapping the page the cache holds for its index,
+ * each page's mapcount equal to the PTEs that map it, page-cache and PTE references accounted for (a
+ * THP's head holds one per slot and one per PTE on any of its subpages), no page leaked (alive with no
  * owner) and nr_thps matching the THPs in the cache.
  */
 
 import type { AssertionInfo } from "../engine/errors.js";
 import { ModelAssertion } from "../engine/errors.js";
 import type { Program, ThreadSpec } from "../engine/program.js";
-import { enterFn, type Gen, leave } from "../engine/runtime.js";
+import { enterFn, type Gen, leave, note, rt } from "../engine/runtime.js";
 import { fn, site } from "../engine/site.js";
 import { configure, type KernelConfig, makeConfig } from "../kernel/config.js";
 import { do_dentry_open, FMODE_WRITE } from "../kernel/fs/open.js";
+import { i_writecount_dec } from "../kernel/include/linux/fs.js";
 import { put_page } from "../kernel/include/linux/mm.js";
 import { allPages, as_mapping, type Page } from "../kernel/include/linux/mm_types.js";
 import { flagNames, PG_head, PG_locked } from "../kernel/include/linux/page-flags.js";
@@ -22,6 +25,16 @@ import { xa_snapshot } from "../kernel/lib/xarray.js";
 import { dump_page } from "../kernel/mm/debug.js";
 import { end_page_writeback } from "../kernel/mm/filemap.js";
 import { collapse_file } from "../kernel/mm/khugepaged.js";
+import {
+  do_user_addr_fault,
+  i_mmap,
+  VM_EXEC,
+  VM_FAULT_SIGBUS,
+  VM_HUGEPAGE,
+  VM_READ,
+  type vm_area_struct,
+} from "../kernel/mm/memory.js";
+import { __do_munmap, mmap_region } from "../kernel/mm/mmap.js";
 import { drain_pcp_checks, freeChecks } from "../kernel/mm/page_alloc.js";
 import { shmem_undo_range } from "../kernel/mm/shmem.js";
 import type { Scenario, ThreadOp } from "./types.js";
@@ -46,11 +59,74 @@ export interface ScenarioProgram extends Program {
 
 const FN_khugepaged_do_scan = fn("khugepaged_do_scan", "mm/khugepaged.c", 2207);
 const S_put_hpage = site("mm/khugepaged.c", 2238, "khugepaged_do_scan", "put_page(hpage)");
+const FN___fput = fn("__fput", "fs/file_table.c", 0);
+const S_put_write_access = site(
+  "include/linux/fs.h",
+  3059,
+  "put_write_access",
+  "atomic_dec(&inode->i_writecount) (5.15.24)",
+);
+
+/** FMODE_READ (include/linux/fs.h): the reader's O_RDONLY file. */
+const FMODE_READ = 0x1;
+
+/**
+ * What a thread's process holds across its ops, kept in the thread's `local` so that it is visible state:
+ * `vma`, its mapping of the file (map-read creates it, munmap removes it), and `writers`, how many
+ * opens for write are still open (open-for-write adds one, close drops one).
+ */
+interface ProcessState {
+  vma?: vm_area_struct;
+  writers?: number;
+}
 
 function* runOp(w: World, op: ThreadOp): Gen<void> {
+  const proc = rt.current.local as ProcessState;
   switch (op.op) {
-    case "open-for-write":
-      yield* do_dentry_open({ f_inode: w.inode, f_mode: FMODE_WRITE });
+    case "open-for-write": {
+      const error = yield* do_dentry_open({ f_inode: w.inode, f_mode: FMODE_WRITE });
+      if (error === 0) proc.writers = (proc.writers ?? 0) + 1;
+      return;
+    }
+    case "close": {
+      // close(2) → fput → __fput (fs/file_table.c): FMODE_WRITER → put_write_access (fs.h:3057).
+      const n = proc.writers ?? 0;
+      if (n === 0) {
+        // The open failed (-ETXTBSY under patch deny-write-access-in-collapse): close(-1) is EBADF.
+        note(() => "close: no file open for write (the open failed): EBADF, nothing to release");
+        return;
+      }
+      proc.writers = n - 1;
+      enterFn(FN___fput);
+      i_writecount_dec(w.inode);
+      yield S_put_write_access;
+      leave(undefined);
+      return;
+    }
+    case "map-read": {
+      const pages = Math.ceil(w.inode.i_size / 4096);
+      if (proc.vma === undefined) {
+        // mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE) of the whole file, then madvise(MADV_HUGEPAGE).
+        const f = { f_inode: w.inode, f_mode: FMODE_READ };
+        proc.vma = yield* mmap_region(rt.current.name, f, 0, pages, VM_READ | VM_EXEC | VM_HUGEPAGE);
+      }
+      const vma = proc.vma;
+      const end = op.nr === 0 ? pages : op.start + op.nr;
+      for (let pgoff = op.start; pgoff < end; pgoff++) {
+        const fault = yield* do_user_addr_fault(vma, pgoff);
+        if ((fault & VM_FAULT_SIGBUS) !== 0) note(() => `read of index ${pgoff} gets SIGBUS: moving on`);
+      }
+      return;
+    }
+    case "munmap": {
+      const vma = proc.vma;
+      if (vma === undefined) throw new Error(`${rt.current.name}: munmap with nothing mapped`);
+      yield* __do_munmap(vma);
+      proc.vma = undefined;
+      return;
+    }
+    case "repeat":
+      for (let k = 0; k < op.times; k++) for (const o of op.ops) yield* runOp(w, o);
       return;
     case "collapse-file": {
       // khugepaged_do_scan → khugepaged_scan_mm_slot → khugepaged_scan_file → collapse_file; at the end
@@ -162,6 +238,30 @@ function finalInvariants(w: World): AssertionInfo | null {
     }
     cacheRefs.set(page, (cacheRefs.get(page) ?? 0) + 1);
   }
+  // PTEs: each maps a live page, the one the page cache holds for its index (a THP's subpage for that
+  // index); every page's _mapcount counts the PTEs that map it (file THPs count per subpage).
+  const ptes = new Map<Page, number>();
+  for (const vma of i_mmap(w.mapping)) {
+    for (let i = 0; i < vma.ptes.length; i++) {
+      const p = vma.ptes[i];
+      if (p === null || p === undefined) continue;
+      const index = vma.vm_pgoff + i;
+      const where = `the PTE of ${vma.vm_mm} for index ${index}`;
+      if (p.freed) return damage(`${where} maps freed page ${p.name}`, p);
+      const e = slots[index];
+      const cached = e instanceof Object && "pfn" in e ? (e as Page) : null;
+      const expect = cached === null ? null : cached.subpages === null ? cached : cached.subpages[index - cached.index];
+      if (expect !== p) {
+        return damage(
+          cached === null
+            ? `${where} maps ${p.name}, no longer in the page cache (a stale mapping)`
+            : `${where} maps ${p.name}, but the page cache holds ${expect?.name ?? cached.name} there`,
+          p,
+        );
+      }
+      ptes.set(p, (ptes.get(p) ?? 0) + 1);
+    }
+  }
   let thps = 0;
   for (const p of allPages) {
     if (p.compound_head !== null) continue; // tails are checked with their head
@@ -171,7 +271,15 @@ function finalInvariants(w: World): AssertionInfo | null {
     if (refs === 0) {
       return damage(`${p.name} leaked: not freed, not in the page cache (refcount ${p._refcount})`, p);
     }
-    const mapped = p._mapcount + 1;
+    // A PTE keeps one reference on the head per subpage it maps (no PMD mappings in the model).
+    let mapped = 0;
+    for (const sp of p.subpages ?? [p]) {
+      const n = ptes.get(sp) ?? 0;
+      if (sp._mapcount + 1 !== n) {
+        return damage(`${sp.name} has mapcount ${sp._mapcount + 1} but ${n} PTE(s) map it`, sp);
+      }
+      mapped += n;
+    }
     if (p._refcount !== refs + mapped) {
       return damage(
         `${p.name} has refcount ${p._refcount}, expected ${refs + mapped} (page cache ${refs}, mapped ${mapped})`,

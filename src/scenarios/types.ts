@@ -28,7 +28,25 @@ export type ThreadOp =
   /** bio completion in softirq: end_page_writeback(page at index) (mm/filemap.c:1582). */
   | { readonly op: "end-page-writeback"; readonly index: number }
   /** shmem hole punch / truncation: shmem_undo_range(inode, lstart, lend, false) (mm/shmem.c:920). */
-  | { readonly op: "shmem-truncate"; readonly lstart: number; readonly lend: number };
+  | { readonly op: "shmem-truncate"; readonly lstart: number; readonly lend: number }
+  /**
+   * Map the file and read pages [start, start + nr) through the mapping (nr 0: to the end of the file).
+   * The first map-read of a thread mmaps the whole file PROT_READ|PROT_EXEC, MAP_PRIVATE with
+   * madvise(MADV_HUGEPAGE) (mmap_region, mm/mmap.c:1716); each page is then touched by a user read:
+   * a fault (do_user_addr_fault → handle_mm_fault → filemap_fault, do_set_pte) unless its PTE is present.
+   * A fault that finds no page gives up on that page (VM_FAULT_SIGBUS in the model; see filemap_fault).
+   */
+  | { readonly op: "map-read"; readonly start: number; readonly nr: number }
+  /** munmap(2) of the thread's mapping: __do_munmap (mm/mmap.c:2796) zaps its PTEs and unlinks it. */
+  | { readonly op: "munmap" }
+  /**
+   * close(2) of the file this thread opened for write last: the final fput's __fput (fs/file_table.c)
+   * does put_write_access (include/linux/fs.h:3057), i_writecount--. After an open that failed it does
+   * nothing (close of a bad fd: EBADF).
+   */
+  | { readonly op: "close" }
+  /** A loop: `ops` run `times` times in a row. */
+  | { readonly op: "repeat"; readonly times: number; readonly ops: readonly ThreadOp[] };
 
 export interface ThreadSpecData {
   /** Shown in reports, e.g. `writer A`. */

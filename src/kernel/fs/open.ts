@@ -7,9 +7,11 @@
  * cache is dropped with truncate_pagecache(inode, 0) (:860). No inode lock is held: i_rwsem and
  * mapping->invalidate_lock are not taken, so any number of openers truncate at once (race (a)).
  * Patch `lock-filemap-when-truncating` (55fc0d917467) takes filemap_invalidate_lock around it (:862/:871
- * in 5.15.24). The model runs under sequential consistency, where smp_mb orders nothing further.
+ * in 5.15.24). Patch `deny-write-access-in-collapse` (Song Liu's proposal) makes get_write_access able
+ * to fail while collapse_file denies write access: the open then fails with -ETXTBSY and truncates
+ * nothing. The model runs under sequential consistency, where smp_mb orders nothing further.
  */
-import { enterFn, type Gen, leave, note } from "../../engine/runtime.js";
+import { enterFn, type Gen, leave, note, read, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { patched } from "../config.js";
 import { i_writecount_inc, type inode } from "../include/linux/fs.js";
@@ -19,6 +21,8 @@ import { truncate_pagecache } from "../mm/truncate.js";
 
 const F = "fs/open.c";
 export const FMODE_WRITE = 0x2;
+/** ETXTBSY (include/uapi/asm-generic/errno-base.h): text file busy. */
+export const ETXTBSY = 26;
 
 /** The file being opened: the inode and the mode (the rest of struct file is not modelled). */
 export interface file {
@@ -31,17 +35,66 @@ const S_get_write_access = site(F, 788, "do_dentry_open", "get_write_access(inod
 const S_nr_thps = site(F, 859, "do_dentry_open", "filemap_nr_thps(inode->i_mapping)");
 const S_invalidate_unlock = site(F, 871, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
 
+// ===== write access on i_writecount (include/linux/fs.h:3048–3065), for patch deny-write-access-in-collapse =====
+// They belong to include/linux/fs.h; they live here because only the patch uses them (src/kernel/patches/).
+
+/**
+ * get_write_access (include/linux/fs.h:3048): atomic_inc_unless_negative(&inode->i_writecount) ? 0 :
+ * -ETXTBSY. Fails only while someone holds write access denied (i_writecount < 0). One atomic RMW: the
+ * caller yields after it.
+ */
+export function get_write_access(ino: inode): number {
+  read(ino.id);
+  if (ino.i_writecount < 0) return -ETXTBSY;
+  write(ino.id);
+  ino.i_writecount++;
+  return 0;
+}
+
+/**
+ * deny_write_access (include/linux/fs.h:3052): atomic_dec_unless_positive(&file_inode(file)->i_writecount)
+ * ? 0 : -ETXTBSY. Fails while the file is open for write (i_writecount > 0). One atomic RMW.
+ */
+export function deny_write_access(file: file): number {
+  const ino = file.f_inode;
+  read(ino.id);
+  if (ino.i_writecount > 0) return -ETXTBSY;
+  write(ino.id);
+  ino.i_writecount--;
+  return 0;
+}
+
+/** allow_write_access (include/linux/fs.h:3061): atomic_inc(&file_inode(file)->i_writecount). One atomic RMW. */
+export function allow_write_access(file: file): void {
+  write(file.f_inode.id);
+  file.f_inode.i_writecount++;
+}
+
 /**
  * do_dentry_open - the write-open path of opening @f (fs/open.c:768)
  * Model: one step for get_write_access's i_writecount increment, one for the nr_thps read, then the
  * truncation's own steps. The parts of open that touch nothing the races involve are left out.
+ * Return: 0; or, with patch `deny-write-access-in-collapse`, -ETXTBSY when get_write_access fails.
  */
 export function* do_dentry_open(f: file): Gen<number> {
   enterFn(FN_do_dentry_open);
   const ino = f.f_inode;
   if ((f.f_mode & FMODE_WRITE) !== 0) {
-    i_writecount_inc(ino);
-    yield S_get_write_access;
+    if (patched("deny-write-access-in-collapse")) {
+      // get_write_access can fail only while write access is denied, which in the model only the
+      // patched collapse_file does: then the open fails (:789–790, goto cleanup_file) and returns
+      // -ETXTBSY with nothing truncated. Without the patch the rc3 path below is the same function's
+      // success branch.
+      const error = get_write_access(ino);
+      note(() =>
+        error === 0 ? "get_write_access: i_writecount++" : "get_write_access: write access denied: -ETXTBSY",
+      );
+      yield S_get_write_access;
+      if (error !== 0) return leave(error);
+    } else {
+      i_writecount_inc(ino);
+      yield S_get_write_access;
+    }
   }
   // ... f_op->open and the rest of do_dentry_open (:800–846): nothing the modelled paths share.
   if ((f.f_mode & FMODE_WRITE) !== 0) {

@@ -390,7 +390,7 @@ export function* find_lock_entries(
       read(page.id);
       const index = page.index;
       if (index < start) action = "put";
-      else if (!patched("remove-find-lock-entries-index-check")) {
+      else if (!patched("remove-find-lock-entries-index-check") && !patched("check-mapping-in-truncate")) {
         VM_BUG_ON_PAGE(() => index !== L.xas.xa_index, page, at(2096), "page->index != xas.xa_index");
       }
       yield S_fle_index;
@@ -413,6 +413,10 @@ export function* find_lock_entries(
       }
       if (action === "add") {
         VM_BUG_ON_PAGE(() => !thp_contains(page, L.xas.xa_index), page, at(2103), "!thp_contains(page, xas.xa_index)");
+        if (patched("check-mapping-in-truncate")) {
+          // Rongwei Wang's v2 moves the :2096 check here, under the page lock (line of the patched file).
+          VM_BUG_ON_PAGE(() => page.index !== L.xas.xa_index, page, at(2109), "page->index != xas.xa_index");
+        }
       }
       if (action === "unlock") {
         unlock_page(page);

@@ -16,7 +16,7 @@ import { enter, enterFn, type Gen, leave, note, read, write } from "../../engine
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON, VM_BUG_ON_PAGE } from "../bug.js";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, IS_ENABLED_DEBUG_VM, kconfig, patched } from "../config.js";
-import type { file } from "../fs/open.js";
+import { allow_write_access, deny_write_access, type file } from "../fs/open.js";
 import { type address_space, inode_is_open_for_write } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
@@ -77,6 +77,8 @@ export const SCAN_ALLOC_HUGE_PAGE_FAIL = 23;
 export const SCAN_CGROUP_CHARGE_FAIL = 24;
 export const SCAN_TRUNCATED = 25;
 export const SCAN_PAGE_HAS_PRIVATE = 26;
+/** Added by Song Liu's proposal (patch `deny-write-access-in-collapse`); not in any kernel. */
+export const SCAN_BUSY_WRITE = 27;
 
 const SCAN_NAMES: Readonly<Record<number, string>> = {
   [SCAN_FAIL]: "SCAN_FAIL",
@@ -89,6 +91,7 @@ const SCAN_NAMES: Readonly<Record<number, string>> = {
   [SCAN_CGROUP_CHARGE_FAIL]: "SCAN_CGROUP_CHARGE_FAIL",
   [SCAN_TRUNCATED]: "SCAN_TRUNCATED",
   [SCAN_PAGE_HAS_PRIVATE]: "SCAN_PAGE_HAS_PRIVATE",
+  [SCAN_BUSY_WRITE]: "SCAN_BUSY_WRITE",
 };
 
 /** The enum name of a scan result, as the mm_khugepaged_scan_file tracepoint prints it. */
@@ -103,6 +106,10 @@ export interface HPage {
 
 /** The candidate patch that adds 5.15.24's writeback checks (src/kernel/patches/). */
 const BAIL_OUT_ON_WRITEBACK = "bail-out-collapse-on-writeback";
+/** Song Liu's proposal: collapse_file holds write access denied while it runs (src/kernel/patches/). */
+const DENY_WRITE = "deny-write-access-in-collapse";
+/** Hugh Dickins' aside: roll back from end - 1 down to start (src/kernel/patches/). */
+const REVERSE_ROLLBACK = "reverse-collapse-rollback";
 
 // ===== allocation =====
 
@@ -182,6 +189,10 @@ const S_cf_ref_add = site(F, 1921, "collapse_file", "page_ref_add(new_page, HPAG
 const S_cf_set_dirty = site(F, 1923, "collapse_file", "set_page_dirty(new_page)");
 const S_cf_lru_add = site(F, 1924, "collapse_file", "lru_cache_add(new_page)");
 const S_cf_unlock_new = site(F, 1974, "collapse_file", "unlock_page(new_page)");
+// Patch deny-write-access-in-collapse: lines of Song Liu's patched file (hunks @@ -1652,6 +1653,11 @@
+// and @@ -1976,6 +1969,7 @@).
+const S_cf_deny = site(F, 1656, "collapse_file", "deny_write_access(file) (Song Liu)");
+const S_cf_allow = site(F, 1972, "collapse_file", "allow_write_access(file) (Song Liu)");
 
 /**
  * collapse_file - collapse a file's or tmpfs file's small pages into one huge page
@@ -236,6 +247,15 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
     "!IS_ENABLED(CONFIG_READ_ONLY_THP_FOR_FS) && !is_shmem",
   );
   VM_BUG_ON((start & (HPAGE_PMD_NR() - 1)) !== 0, at(1650), "start & (HPAGE_PMD_NR - 1)");
+
+  if (patched(DENY_WRITE)) {
+    // Song Liu (27 Sep 2021), before the allocation: refuse while the file is open for write; otherwise
+    // hold write access denied until the end, so writers' opens fail with -ETXTBSY meanwhile.
+    const denied = deny_write_access(file) !== 0;
+    note(() => (denied ? "deny_write_access fails: the file is open for write" : "write access denied"));
+    yield S_cf_deny;
+    if (denied) return leave(SCAN_BUSY_WRITE);
+  }
 
   const new_page = khugepaged_alloc_page(hpage); // :1655
   L.new_page = new_page;
@@ -411,16 +431,23 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
     } else {
       filemap_nr_thps_inc(mapping); // :1865
       yield S_cf_nr_thps_inc;
-      // smp_mb() (:1872) pairs with do_dentry_open's; sequential consistency needs nothing more.
-      if (inode_is_open_for_write(mapping.host)) {
-        L.result = SCAN_FAIL; // :1873
-        note(() => "the file is open for write: SCAN_FAIL, roll back");
-      } else xas_unlock_irq(L.xas); // nr_none statistics (:1881), xa_locked (:1888)
-      yield S_cf_open_for_write;
-      if (L.result !== SCAN_SUCCEED) {
-        filemap_nr_thps_dec(mapping); // :1876, goto xa_locked
+      if (patched(DENY_WRITE)) {
+        // Song Liu's diff deletes the smp_mb and the open-for-write check (:1866–1878): with write
+        // access denied no writer can be open. nr_none statistics (:1881), xa_locked (:1888).
         xas_unlock_irq(L.xas);
-        yield S_cf_nr_thps_dec;
+        yield S_cf_xa_unlock;
+      } else {
+        // smp_mb() (:1872) pairs with do_dentry_open's; sequential consistency needs nothing more.
+        if (inode_is_open_for_write(mapping.host)) {
+          L.result = SCAN_FAIL; // :1873
+          note(() => "the file is open for write: SCAN_FAIL, roll back");
+        } else xas_unlock_irq(L.xas); // nr_none statistics (:1881), xa_locked (:1888)
+        yield S_cf_open_for_write;
+        if (L.result !== SCAN_SUCCEED) {
+          filemap_nr_thps_dec(mapping); // :1876, goto xa_locked
+          xas_unlock_irq(L.xas);
+          yield S_cf_nr_thps_dec;
+        }
       }
     }
   }
@@ -441,6 +468,10 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   // out (:1975)
   VM_BUG_ON(L.pagelist.length !== 0, at(1976), "!list_empty(&pagelist)");
   // mem_cgroup_uncharge(*hpage) (:1978): memcg is not modelled.
+  if (patched(DENY_WRITE)) {
+    allow_write_access(file); // Song Liu: after out:, on every path that denied
+    yield S_cf_allow;
+  }
   return leave(L.result);
 }
 
@@ -521,41 +552,77 @@ const S_rb_mapping = site(F, 1971, "collapse_file_rollback", "new_page->mapping 
  * for unlock_page and putback_lru_page; one for the final unlock and one for the ->mapping store.
  */
 function* collapse_file_rollback(L: CollapseLocals): Gen<void> {
-  const R = enter(FN_collapse_file_rollback, { entry: null as XaEntry });
+  // index: the reversed walk's cursor (patch reverse-collapse-rollback only).
+  const R = enter(FN_collapse_file_rollback, { entry: null as XaEntry, index: 0 });
   const new_page = L.new_page as Page;
   yield* xas_lock_irq(L.xas); // :1937
   L.mapping.nrpages -= L.nr_none; // :1938, under xa_lock
   if (L.is_shmem) shmem_uncharge(L.mapping.host, L.nr_none); // :1941
 
-  xas_set(L.xas, L.start); // :1943
-  // xas_for_each(&xas, page, end - 1) (:1944)
-  for (
-    R.entry = yield* xas_find(L.xas, L.end - 1);
-    R.entry !== null;
-    R.entry = yield* xas_next_entry(L.xas, L.end - 1)
-  ) {
-    const page = L.pagelist[0] ?? null; // :1945 list_first_entry_or_null
-    L.page = page;
-    if (page !== null) read(page.id); // frozen and locked by us: ->index is stable
-    if (page === null || L.xas.xa_index < page.index) {
-      if (L.nr_none === 0) break; // :1948
-      L.nr_none--;
-      yield* xas_store(L.xas, null); // :1952: put the hole back
-      continue;
+  if (patched(REVERSE_ROLLBACK)) {
+    // Hugh Dickins' aside (30 Sep 2021): the same walk in the opposite direction. Replaces :1943–1945:
+    // from the highest slot the main loop replaced (index - 1, i.e. end - 1 after the open-for-write
+    // failure; slots from index up were never touched) down to start, reading each slot, taking the old
+    // page from the tail of pagelist (list_last_entry_or_null) and mirroring the hole test (:1947,
+    // xa_index > page->index). The per-slot body (:1948–1966) is unchanged, in the same order.
+    for (R.index = L.index - 1; R.index >= L.start; R.index--) {
+      xas_set(L.xas, R.index);
+      R.entry = yield* xas_load(L.xas);
+      if (R.entry === null) continue; // xas_for_each visits present entries only
+      const page = L.pagelist[L.pagelist.length - 1] ?? null;
+      L.page = page;
+      if (page !== null) read(page.id); // frozen and locked by us: ->index is stable
+      if (page === null || L.xas.xa_index > page.index) {
+        if (L.nr_none === 0) break; // :1948
+        L.nr_none--;
+        yield* xas_store(L.xas, null); // :1952: put the hole back
+        continue;
+      }
+      VM_BUG_ON_PAGE(() => page.index !== L.xas.xa_index, page, at(1956), "page->index != xas.xa_index");
+      L.pagelist.pop(); // :1959 list_del
+      page_ref_unfreeze(page, 2); // :1960
+      yield S_rb_unfreeze;
+      yield* xas_store(L.xas, page); // :1961
+      xas_pause(L.xas); // :1962 (the cursor is re-set at the top of the loop)
+      xas_unlock_irq(L.xas); // :1963
+      yield S_rb_xa_unlock;
+      unlock_page(page); // :1964
+      yield S_rb_unlock_page;
+      putback_lru_page(page); // :1965
+      yield S_rb_putback;
+      yield* xas_lock_irq(L.xas); // :1966
     }
-    VM_BUG_ON_PAGE(() => page.index !== L.xas.xa_index, page, at(1956), "page->index != xas.xa_index");
-    L.pagelist.shift(); // :1959 list_del
-    page_ref_unfreeze(page, 2); // :1960: page cache + isolation; our pin is dropped with the isolation ref
-    yield S_rb_unfreeze;
-    yield* xas_store(L.xas, page); // :1961
-    xas_pause(L.xas); // :1962
-    xas_unlock_irq(L.xas); // :1963
-    yield S_rb_xa_unlock;
-    unlock_page(page); // :1964
-    yield S_rb_unlock_page;
-    putback_lru_page(page); // :1965 (flag set and put in one step, as in collapse_file)
-    yield S_rb_putback;
-    yield* xas_lock_irq(L.xas); // :1966
+  } else {
+    xas_set(L.xas, L.start); // :1943
+    // xas_for_each(&xas, page, end - 1) (:1944)
+    for (
+      R.entry = yield* xas_find(L.xas, L.end - 1);
+      R.entry !== null;
+      R.entry = yield* xas_next_entry(L.xas, L.end - 1)
+    ) {
+      const page = L.pagelist[0] ?? null; // :1945 list_first_entry_or_null
+      L.page = page;
+      if (page !== null) read(page.id); // frozen and locked by us: ->index is stable
+      if (page === null || L.xas.xa_index < page.index) {
+        if (L.nr_none === 0) break; // :1948
+        L.nr_none--;
+        yield* xas_store(L.xas, null); // :1952: put the hole back
+        continue;
+      }
+      VM_BUG_ON_PAGE(() => page.index !== L.xas.xa_index, page, at(1956), "page->index != xas.xa_index");
+      L.pagelist.shift(); // :1959 list_del
+      page_ref_unfreeze(page, 2); // :1960: page cache + isolation; our pin is dropped with the isolation ref
+      yield S_rb_unfreeze;
+      yield* xas_store(L.xas, page); // :1961
+      xas_pause(L.xas); // :1962
+      xas_unlock_irq(L.xas); // :1963
+      yield S_rb_xa_unlock;
+      unlock_page(page); // :1964
+      yield S_rb_unlock_page;
+      putback_lru_page(page); // :1965 (flag set and put in one step, as in collapse_file)
+      yield S_rb_putback;
+      yield* xas_lock_irq(L.xas); // :1966
+    }
   }
   VM_BUG_ON(L.nr_none !== 0, at(1968), "nr_none");
   xas_unlock_irq(L.xas); // :1969

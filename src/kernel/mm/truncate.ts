@@ -10,7 +10,8 @@ import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { patched } from "../config.js";
 import type { address_space, inode } from "../include/linux/fs.js";
-import { page_mapped } from "../include/linux/mm.js";
+import { thp_nr_pages } from "../include/linux/huge_mm.js";
+import { page_mapped, page_mapping } from "../include/linux/mm.js";
 import type { Page } from "../include/linux/mm_types.js";
 import { ClearPageMappedToDisk, PagePrivate, PageTail, TestClearPageDirty } from "../include/linux/page-flags.js";
 import { lock_page, mapping_empty, page_to_index, unlock_page } from "../include/linux/pagemap.js";
@@ -118,6 +119,15 @@ const S_tipr_unlock1 = site(F, 328, "truncate_inode_pages_range", "unlock_page(p
 const S_tipr_warn = site(F, 395, "truncate_inode_pages_range", "WARN_ON(page_to_index(page) != index)");
 const S_tipr_unlock2 = site(F, 398, "truncate_inode_pages_range", "unlock_page(page)");
 const S_tipr_resched = site(F, 374, "truncate_inode_pages_range", "cond_resched()");
+// patch `check-mapping-in-truncate` (Rongwei Wang's v2): line in the v2-patched file.
+const S_tipr_cm_unlock = site(
+  F,
+  405,
+  "truncate_inode_pages_range",
+  "page_mapping(page) != mapping: unlock_page(page), restart from start (v2)",
+);
+/** Rongwei Wang's v1/v2 "mm, thp: check page mapping when truncating page cache" (src/kernel/patches/). */
+const CHECK_MAPPING = "check-mapping-in-truncate";
 
 /**
  * truncate_inode_pages_range - truncate a range of a mapping's page cache
@@ -154,7 +164,15 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
   pagevec_init(L.pvec);
   L.index = L.start;
   while (L.index < L.end && (yield* find_lock_entries(mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
-    L.index = (L.indices[pagevec_count(L.pvec) - 1] as number) + 1;
+    if (patched(CHECK_MAPPING)) {
+      // v2: index = indices[last] + thp_nr_pages(pvec.pages[last]). For a value entry the C would read
+      // page flags through a non-pointer; the built-in scenarios have no shadow entries.
+      const last = L.pvec.pages[pagevec_count(L.pvec) - 1] as XaEntry;
+      if (xa_is_value(last)) throw new Error("check-mapping-in-truncate: thp_nr_pages on a value entry");
+      L.index = (L.indices[pagevec_count(L.pvec) - 1] as number) + thp_nr_pages(last as Page);
+    } else {
+      L.index = (L.indices[pagevec_count(L.pvec) - 1] as number) + 1;
+    }
     yield* truncate_exceptional_pvec_entries(mapping, L.pvec, L.indices);
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) yield* truncate_cleanup_page(L.pvec.pages[L.i] as Page);
     yield* delete_from_page_cache_batch(mapping, L.pvec);
@@ -182,6 +200,15 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
       if (xa_is_value(e)) continue;
       const page = e as Page;
       yield* lock_page(page);
+      if (patched(CHECK_MAPPING) && page_mapping(page) !== mapping) {
+        // v2: already truncated, or a collapse_file rollback cleared new_page->mapping: the page
+        // (a tail, when the lookup met a THP part-way) is not truncated; restart from start.
+        unlock_page(page);
+        note(() => `${page.name} no longer in the mapping: restart pass 2 from ${L.start}`);
+        yield S_tipr_cm_unlock;
+        L.index = L.start - 1;
+        break;
+      }
       WARN_ON(page_to_index(page) !== L.index, at(395), "page_to_index(page) != index");
       yield S_tipr_warn;
       yield* wait_on_page_writeback(page);

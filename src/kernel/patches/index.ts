@@ -4,14 +4,25 @@
  */
 import { UsageError } from "../../engine/errors.js";
 import { patch as bailOut } from "./bail-out-collapse-on-writeback.js";
+import { patch as checkMapping } from "./check-mapping-in-truncate.js";
+import { patch as denyWrite } from "./deny-write-access-in-collapse.js";
 import { patch as lockFilemap } from "./lock-filemap-when-truncating.js";
 import { patch as removeIndexCheck } from "./remove-find-lock-entries-index-check.js";
 import { patch as removeTailCheck } from "./remove-truncate-pagetail-check.js";
+import { patch as reverseRollback } from "./reverse-collapse-rollback.js";
 import type { Patch } from "./types.js";
 
 export type { Patch };
 
-export const PATCHES: readonly Patch[] = [removeIndexCheck, lockFilemap, bailOut, removeTailCheck];
+export const PATCHES: readonly Patch[] = [
+  removeIndexCheck,
+  lockFilemap,
+  bailOut,
+  removeTailCheck,
+  checkMapping,
+  denyWrite,
+  reverseRollback,
+];
 
 /** Named sets of patches. */
 export const PATCH_SETS: Readonly<Record<string, readonly string[]>> = {

@@ -75,42 +75,50 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   bit(PG_unevictable) |
   bit(PG_mlocked);
 
+/** Decoded flag words seen so far: a run's pages take only a few distinct values (stateKey decodes every page). */
+const flagNamesCache = new Map<number, string>();
+
 /** The flags decoded as dump_page prints them: `locked|uptodate|lru|head`. */
 export function flagNames(flags: number): string {
-  const out: string[] = [];
-  for (let b = 0; b < PAGEFLAG_NAMES.length; b++) if ((flags & bit(b)) !== 0) out.push(PAGEFLAG_NAMES[b] as string);
-  return out.join("|");
+  let s = flagNamesCache.get(flags);
+  if (s === undefined) {
+    const out: string[] = [];
+    for (let b = 0; b < PAGEFLAG_NAMES.length; b++) if ((flags & bit(b)) !== 0) out.push(PAGEFLAG_NAMES[b] as string);
+    s = out.join("|");
+    flagNamesCache.set(flags, s);
+  }
+  return s;
 }
 
 /** Reads bit `b` of `page->flags`, recording the read. */
 export function test_bit(b: number, page: Page): boolean {
   read(page.id);
-  return (page.flags & bit(b)) !== 0;
+  return (page.flags & (1 << b)) !== 0;
 }
 
 export function set_bit(b: number, page: Page): void {
   write(page.id);
-  page.flags |= bit(b);
+  page.flags |= 1 << b;
 }
 
 export function clear_bit(b: number, page: Page): void {
   write(page.id);
-  page.flags &= ~bit(b);
+  page.flags &= ~(1 << b);
 }
 
 /** test_and_set_bit: atomic RMW; returns the old value. */
 export function test_and_set_bit(b: number, page: Page): boolean {
   write(page.id);
-  const old = (page.flags & bit(b)) !== 0;
-  page.flags |= bit(b);
+  const old = (page.flags & (1 << b)) !== 0;
+  page.flags |= 1 << b;
   return old;
 }
 
 /** test_and_clear_bit: atomic RMW; returns the old value. */
 export function test_and_clear_bit(b: number, page: Page): boolean {
   write(page.id);
-  const old = (page.flags & bit(b)) !== 0;
-  page.flags &= ~bit(b);
+  const old = (page.flags & (1 << b)) !== 0;
+  page.flags &= ~(1 << b);
   return old;
 }
 
@@ -210,12 +218,14 @@ export function __SetPageSwapBacked(page: Page): void {
   set_bit(PG_swapbacked, page);
 }
 
+const AT_632 = { file: "include/linux/page-flags.h", line: 632 };
+
 /**
  * PageTransHuge: true for the head of a THP; a tail here is a kernel bug
  * (VM_BUG_ON_PAGE(PageTail(page)), include/linux/page-flags.h:632).
  */
 export function PageTransHuge(page: Page): boolean {
-  VM_BUG_ON_PAGE(() => PageTail(page), page, { file: "include/linux/page-flags.h", line: 632 }, "PageTail(page)");
+  VM_BUG_ON_PAGE(() => PageTail(page), page, AT_632, "PageTail(page)");
   return PageHead(page);
 }
 

@@ -8,6 +8,11 @@ import type { Page } from "./mm_types.js";
 import { compound_head } from "./page-flags.js";
 
 const H = "include/linux/page_ref.h";
+const AT_98 = { file: H, line: 98 };
+const AT_147 = { file: H, line: 147 };
+const AT_184 = { file: H, line: 184 };
+const AT_185 = { file: H, line: 185 };
+const AT_1213 = { file: "include/linux/mm.h", line: 1213 };
 
 /** Use of a freed page: the model's poison check for writes (struct pages outlive frees). */
 export function check_not_freed(page: Page, line: number, file: string, what: string): void {
@@ -35,7 +40,8 @@ export function page_ref_add(page: Page, nr: number): void {
 export function page_ref_sub(page: Page, nr: number): void {
   write(page.id);
   page._refcount -= nr;
-  model_invariant(page._refcount >= 0, { file: H, line: 98 }, `refcount underflow of ${page.name}`, page);
+  // The message is built only when the invariant fails (these run on every put).
+  if (!(page._refcount >= 0)) model_invariant(false, AT_98, `refcount underflow of ${page.name}`, page);
 }
 
 /** page_ref_inc (page_ref.h:105). */
@@ -47,7 +53,7 @@ export function page_ref_inc(page: Page): void {
 export function page_ref_dec_and_test(page: Page): boolean {
   write(page.id);
   page._refcount -= 1;
-  model_invariant(page._refcount >= 0, { file: H, line: 147 }, `refcount underflow of ${page.name}`, page);
+  if (!(page._refcount >= 0)) model_invariant(false, AT_147, `refcount underflow of ${page.name}`, page);
   return page._refcount === 0;
 }
 
@@ -70,8 +76,8 @@ export function page_ref_freeze(page: Page, count: number): boolean {
 
 /** page_ref_unfreeze (page_ref.h:182–190). */
 export function page_ref_unfreeze(page: Page, count: number): void {
-  VM_BUG_ON_PAGE(() => page_count(page) !== 0, page, { file: H, line: 184 }, "page_count(page) != 0");
-  VM_BUG_ON(count === 0, { file: H, line: 185 }, "count == 0");
+  VM_BUG_ON_PAGE(() => page_count(page) !== 0, page, AT_184, "page_count(page) != 0");
+  VM_BUG_ON(count === 0, AT_185, "count == 0");
   write(page.id);
   page._refcount = count;
 }
@@ -88,12 +94,7 @@ export function get_page_unless_zero(page: Page): boolean {
  */
 export function get_page(page: Page): void {
   const head = compound_head(page);
-  VM_BUG_ON_PAGE(
-    () => page_ref_count(head) + 127 <= 127,
-    head,
-    { file: "include/linux/mm.h", line: 1213 },
-    "page_ref_zero_or_close_to_overflow(page)",
-  );
+  VM_BUG_ON_PAGE(() => page_ref_count(head) + 127 <= 127, head, AT_1213, "page_ref_zero_or_close_to_overflow(page)");
   write(head.id);
   check_not_freed(head, 1214, "include/linux/mm.h", "get_page");
   head._refcount += 1;

@@ -26,6 +26,8 @@ import {
 } from "./page-flags.js";
 
 const H = "include/linux/pagemap.h";
+const AT_247 = { file: H, line: 247 };
+const AT_1511 = { file: "mm/filemap.c", line: 1511 };
 
 /** mapping_empty (pagemap.h:21): xa_empty(&mapping->i_pages), one lockless read of xa_head. */
 export function mapping_empty(mapping: address_space): boolean {
@@ -66,7 +68,7 @@ export function filemap_nr_thps_dec(mapping: address_space): void {
  */
 export function page_cache_get_speculative(page: Page): boolean {
   if (!page_ref_add_unless(page, 1, 0)) return false;
-  VM_BUG_ON_PAGE(() => PageTail(page), page, { file: H, line: 247 }, "PageTail(page)");
+  VM_BUG_ON_PAGE(() => PageTail(page), page, AT_247, "PageTail(page)");
   return true;
 }
 
@@ -121,8 +123,10 @@ export function* lock_page(page: Page): Gen<void> {
 function* __lock_page(page: Page): Gen<void> {
   enterFn(FN___lock_page);
   const head = compound_head(page);
+  const unlocked = (): boolean => (head.flags & (1 << PG_locked)) === 0;
+  const what = `page lock of ${head.name}`;
   for (;;) {
-    yield waitUntil(S___lock_page_wait, () => (head.flags & (1 << PG_locked)) === 0, `page lock of ${head.name}`);
+    yield waitUntil(S___lock_page_wait, unlocked, what);
     if (!test_and_set_bit(PG_locked, head)) break;
   }
   yield S___lock_page_got;
@@ -135,7 +139,7 @@ function* __lock_page(page: Page): Gen<void> {
  */
 export function unlock_page(page: Page): void {
   const head = compound_head(page);
-  VM_BUG_ON_PAGE(() => !PageLocked(head), head, { file: "mm/filemap.c", line: 1511 }, "!PageLocked(page)");
+  VM_BUG_ON_PAGE(() => !PageLocked(head), head, AT_1511, "!PageLocked(page)");
   check_not_freed(head, 1512, "mm/filemap.c", "unlock_page");
   clear_bit(PG_locked, head);
 }
