@@ -84,7 +84,8 @@ function search(c: Command): Command {
     .option("--seed <n>", "random/PCT: seed (default 1)", int("--seed", 0, 2 ** 32 - 1))
     .option("--depth <n>", "PCT: bug depth d (default 3)", int("--depth", 1, 20))
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
-    .option("--time <seconds>", "stop after this many seconds", int("--time", 1));
+    .option("--time <seconds>", "stop after this many seconds", int("--time", 1))
+    .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }
 
 function html(c: Command): Command {

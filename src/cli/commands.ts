@@ -37,6 +37,8 @@ export interface CliOptions {
   depth?: number;
   maxExecutions?: number;
   time?: number;
+  /** `--no-shrink`: report the first failure found as is. */
+  shrink?: boolean;
   /** check, replay: also write the HTML viewer of the counterexample to this file. */
   html?: string;
   /** Let --html overwrite an existing file. */
@@ -152,6 +154,7 @@ function checkOptions(o: CliOptions): CheckOptions {
     depth: o.depth,
     maxExecutions: o.maxExecutions,
     timeMs: o.time === undefined ? undefined : o.time * 1000,
+    noShrink: o.shrink === false,
   };
 }
 

@@ -21,6 +21,8 @@ import { ReplayStrategy } from "./strategy/replay.js";
 export interface ShrinkOptions {
   /** Executions the shrinker may spend. Default 20000. */
   readonly maxExecutions?: number;
+  /** Wall-time budget in milliseconds. Default unlimited. */
+  readonly timeMs?: number;
   readonly maxSteps?: number;
 }
 
@@ -32,7 +34,15 @@ export interface ShrinkResult {
 }
 
 export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkOptions = {}): ShrinkResult {
-  const budget = opts.maxExecutions ?? 20_000;
+  const maxExecutions = opts.maxExecutions ?? 20_000;
+  const deadline = opts.timeMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeMs;
+  /** Executions still allowed: 0 once either budget is spent. */
+  let budget = maxExecutions;
+  const overTime = (): boolean => {
+    if (Date.now() < deadline) return false;
+    budget = spent;
+    return true;
+  };
   const key = failureKey(failing);
   let spent = 0;
   let best = failing;
@@ -41,7 +51,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   const better = (r: ExecutionResult): boolean =>
     r.preemptions < best.preemptions || (r.preemptions === best.preemptions && r.steps < best.steps);
   const attempt = (choices: readonly number[]): boolean => {
-    if (spent >= budget) return false;
+    if (spent >= budget || overTime()) return false;
     spent++;
     const r = runExecution(program, new ReplayStrategy(choices, true), { maxSteps: opts.maxSteps });
     if (sameFailure(r) && better(r)) {
@@ -58,7 +68,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   if (!minimal && spent < budget) {
     const dfs = new DfsStrategy(best.preemptions - 1);
     let found: ExecutionResult | null = null;
-    while (spent < budget && dfs.newExecution()) {
+    while (spent < budget && !overTime() && dfs.newExecution()) {
       const r = runExecution(program, dfs, { maxSteps: opts.maxSteps });
       dfs.endExecution(r);
       spent++;

@@ -32,6 +32,8 @@ export interface CheckOptions extends RunConfig {
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
+  /** Wall-time budget for shrinking, ms (default 10 s: long executions at HPAGE_PMD_NR=512 shrink slowly). */
+  readonly shrinkTimeMs?: number;
   readonly onProgress?: RunOptions["onProgress"];
 }
 
@@ -124,7 +126,7 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
   let failing = r.first;
   if (failing !== null && failing.verdict !== "model-error" && o.noShrink !== true) {
-    failing = shrink(p, failing, { maxExecutions: 3000 }).result;
+    failing = shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000 }).result;
   }
   return reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0);
 }
