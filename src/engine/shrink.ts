@@ -21,6 +21,11 @@ import { ReplayStrategy } from "./strategy/replay.js";
 export interface ShrinkOptions {
   /** Executions the shrinker may spend. Default 20000. */
   readonly maxExecutions?: number;
+  /**
+   * The failure came from iterative preemption-bounded DFS, whose first failure has the fewest
+   * preemptions of any (each pass raises the bound by one): skip re-proving that with DFS.
+   */
+  readonly provenMinimal?: boolean;
   /** Wall-time budget in milliseconds. Default unlimited. */
   readonly timeMs?: number;
   readonly maxSteps?: number;
@@ -64,7 +69,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   greedy();
 
   // Prove or improve the preemption count with bounded DFS.
-  let minimal = best.preemptions === 0;
+  let minimal = best.preemptions === 0 || opts.provenMinimal === true;
   if (!minimal && spent < budget) {
     const dfs = new DfsStrategy(best.preemptions - 1);
     let found: ExecutionResult | null = null;

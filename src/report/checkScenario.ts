@@ -126,7 +126,11 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
   let failing = r.first;
   if (failing !== null && failing.verdict !== "model-error" && o.noShrink !== true) {
-    failing = shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000 }).result;
+    failing = shrink(p, failing, {
+      maxExecutions: 3000,
+      timeMs: o.shrinkTimeMs ?? 10_000,
+      provenMinimal: strategy.name === "dfs",
+    }).result;
   }
   return reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0);
 }

@@ -202,7 +202,8 @@ function cachedAt(w: World, page: Page): string | null {
   const slots = xa_snapshot(w.mapping.i_pages);
   for (let i = 0; i < slots.length; i++) {
     const e = slots[i];
-    if (e === page || page.subpages?.includes(e as Page)) {
+    // The cache holds heads: a slot refers to `page` if it holds it or (for a tail) its head.
+    if (e === page || (page.compound_head !== null && e === page.compound_head)) {
       return `still in the page cache of ${w.inode.name} at index ${i}`;
     }
   }
