@@ -9,8 +9,8 @@
  * hold the page lock and xa_lock, and every slot they store is a separate step, because RCU readers walk
  * the slots beside them.
  */
-import { enter, enterFn, type Gen, leave, note, read, rt, waitUntil, write } from "../../engine/runtime.js";
-import { fn, site } from "../../engine/site.js";
+import { enter, enterFn, type Gen, leave, note, read, rt, type Wait, waitUntil, write } from "../../engine/runtime.js";
+import { fn, type Site, site } from "../../engine/site.js";
 import { BUG_ON, VM_BUG_ON_PAGE, WARN_ON_ONCE } from "../bug.js";
 import { kconfig, patched } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
@@ -39,6 +39,7 @@ import { spin_lock_irq, spin_unlock_irq } from "../kernel/locking/spinlock.js";
 import { rcu_read_lock, rcu_read_unlock } from "../kernel/rcu.js";
 import {
   XA_STATE,
+  type XArray,
   type XaEntry,
   xa_is_value,
   xa_snapshot,
@@ -63,6 +64,18 @@ const at = (line: number) => ({ file: F, line });
 function page_index_read(p: Page): number {
   read(p.id);
   return p.index;
+}
+
+/**
+ * The spin-loop reduction of a failed speculative get (docs/model.md, "Spin loops"): a wait until the
+ * page at @index is unfrozen or no longer in that slot, after which the lookup retries as the C does.
+ */
+export function wait_frozen_page(s: Site, xa: XArray, index: number, page: Page): Wait {
+  return waitUntil(
+    s,
+    () => page._refcount !== 0 || (xa_snapshot(xa)[index] ?? null) !== page,
+    `frozen page ${page.name} at index ${index} to be unfrozen or replaced`,
+  );
 }
 
 // ===== page cache deletion (filemap.c:124–354) =====
@@ -273,13 +286,7 @@ export function* find_get_entry(xas: xa_state, max: number): Gen<XaEntry> {
       // again, for as long as that slot still holds this page and its refcount is 0: such retries change
       // nothing, so the model waits for one of the two to change instead of spinning (docs/model.md,
       // "Spin loops"). The retry itself is modelled unchanged.
-      const xa = xas.xa;
-      const index = xas.xa_index;
-      yield waitUntil(
-        S_fge_frozen,
-        () => page._refcount !== 0 || (xa_snapshot(xa)[index] ?? null) !== page,
-        `frozen page ${page.name} at index ${index} to be unfrozen or replaced`,
-      );
+      yield wait_frozen_page(S_fge_frozen, xas.xa, xas.xa_index, page);
     }
     xas_reset(xas);
   }

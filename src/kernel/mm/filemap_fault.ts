@@ -43,6 +43,7 @@ import {
   xas_reset,
   xas_retry,
 } from "../lib/xarray.js";
+import { wait_frozen_page } from "./filemap.js";
 import {
   FAULT_FLAG_KILLABLE,
   FAULT_FLAG_RETRY_NOWAIT,
@@ -106,12 +107,7 @@ export function* mapping_get_entry(mapping: address_space, index: number): Gen<X
     const got = page_cache_get_speculative(page);
     yield S_mge_get;
     if (!got) {
-      const xa = mapping.i_pages;
-      yield waitUntil(
-        S_mge_frozen,
-        () => page._refcount !== 0 || (xa_snapshot(xa)[index] ?? null) !== page,
-        `frozen page ${page.name} at index ${index} to be unfrozen or replaced`,
-      );
+      yield wait_frozen_page(S_mge_frozen, mapping.i_pages, index, page);
       continue;
     }
     const again = yield* xas_reload(L.xas);
