@@ -37,7 +37,6 @@ import {
   XA_STATE,
   type XaEntry,
   xa_is_value,
-  xa_snapshot,
   xas_load,
   xas_reload,
   xas_reset,
