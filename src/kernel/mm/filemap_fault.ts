@@ -33,15 +33,7 @@ import {
 } from "../include/linux/pagemap.js";
 import { down_read, up_read } from "../kernel/locking/rwsem.js";
 import { rcu_read_lock, rcu_read_unlock } from "../kernel/rcu.js";
-import {
-  XA_STATE,
-  type XaEntry,
-  xa_is_value,
-  xas_load,
-  xas_reload,
-  xas_reset,
-  xas_retry,
-} from "../lib/xarray.js";
+import { XA_STATE, type XaEntry, xa_is_value, xas_load, xas_reload, xas_reset, xas_retry } from "../lib/xarray.js";
 import { wait_frozen_page } from "./filemap.js";
 import {
   FAULT_FLAG_KILLABLE,
