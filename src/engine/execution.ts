@@ -72,12 +72,19 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
     if (stale || waiting > 0) {
       let k = 0;
       live = 0;
-      for (let i = 0; i < n; i++) {
-        const th = threads[i] as SimThread;
-        if (th.done) continue;
-        live++;
-        const w = th.wait;
-        if (w === null || w.cond()) enabled[k++] = i;
+      try {
+        for (let i = 0; i < n; i++) {
+          const th = threads[i] as SimThread;
+          if (th.done) continue;
+          live++;
+          const w = th.wait;
+          if (w === null || w.cond()) enabled[k++] = i;
+        }
+      } catch (e) {
+        // A wait condition is model code too: its exception is a model error, not an engine crash.
+        verdict = "model-error";
+        error = `in a wait condition: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+        break;
       }
       if (enabled.length !== k) enabled.length = k;
       stale = false;
@@ -212,8 +219,17 @@ export function stackOf(th: ThreadState): ThreadStack {
     id: th.id,
     name: th.name,
     trace,
-    state: th.done ? "done" : th.wait !== null && !th.wait.cond() ? "blocked" : "ready",
+    state: th.done ? "done" : th.wait !== null && !condHolds(th.wait) ? "blocked" : "ready",
     waitingFor: th.wait === null ? null : th.wait.what,
     at: th.site === null ? null : `${where(th.site)} ${th.site.label}`,
   };
+}
+
+/** Evaluates a wait condition for a report; a condition that throws counts as not holding. */
+function condHolds(w: Wait): boolean {
+  try {
+    return w.cond();
+  } catch {
+    return false;
+  }
 }

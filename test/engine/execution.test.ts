@@ -66,6 +66,32 @@ describe("verdicts", () => {
     expect(rr.failureSites.get("step-limit")).toBe(1);
   });
 
+  test("an exception inside a wait condition is a model error, not an engine crash", () => {
+    const S_W = site("cond.c", 1, "waiter", "wait on a broken condition");
+    const p: Program = {
+      id: "broken-cond",
+      setup: () => [
+        {
+          name: "waiter",
+          run: function* (): Gen<void> {
+            yield waitUntil(
+              S_W,
+              () => {
+                throw new RangeError("bad condition");
+              },
+              "something",
+            );
+          },
+        },
+      ],
+    };
+    const r = runExecution(p, new RandomStrategy(1));
+    expect(r.verdict).toBe("model-error");
+    expect(r.error).toBe("in a wait condition: RangeError: bad condition");
+    // The thread's report treats the condition as not holding: it is blocked.
+    expect(r.stacks[0]).toMatchObject({ state: "blocked", waitingFor: "something" });
+  });
+
   test("a plain exception is a model error, never a bug", () => {
     const r = runExecution(modelBug(), new ReplayStrategy([0, 0, 1], true));
     expect(r.verdict).toBe("model-error");
