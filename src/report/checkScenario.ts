@@ -53,7 +53,7 @@ export function makeStrategy(o: CheckOptions): Strategy {
 
 /** The `mmrace replay` line that reproduces a run. */
 export function replayCommand(p: ScenarioProgram, schedule: string): string {
-  const parts = ["mmrace replay", p.scenario.name, schedule];
+  const parts = ["mmrace replay", p.scenario.path ?? p.scenario.name, schedule];
   if (p.config.HPAGE_PMD_NR !== (p.scenario.hpageNr ?? 4)) parts.push(`--hpage-nr ${p.config.HPAGE_PMD_NR}`);
   if (!p.config.DEBUG_VM) parts.push("--no-debug-vm");
   for (const x of p.patches) parts.push(`--patch ${x}`);

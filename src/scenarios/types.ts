@@ -68,6 +68,8 @@ export interface Scenario {
   readonly sources: readonly string[];
   readonly file: FileSpec;
   readonly threads: readonly ThreadSpecData[];
+  /** For a user scenario: the file it was loaded from (what `mmrace replay` must be given). */
+  readonly path?: string;
   /** Default HPAGE_PMD_NR for this scenario (4 unless it is a stress workload). */
   readonly hpageNr?: number;
 }
