@@ -11,13 +11,20 @@ import { decodeSchedule, type Schedule } from "../engine/schedule.js";
 import { ReplayStrategy } from "../engine/strategy/replay.js";
 import { type RecordedTrace, recordTrace } from "../engine/trace.js";
 import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js";
-import { type CheckOptions, checkScenario, reportExecution, type StrategyName } from "../report/checkScenario.js";
+import {
+  type CheckOptions,
+  checkScenario,
+  DEFAULT_RANDOM_BUDGET,
+  reportExecution,
+  type StrategyName,
+} from "../report/checkScenario.js";
 import { renderViewer } from "../report/html.js";
 import { buildNarrative, type NarrativeItem, renderNarrative } from "../report/narrative.js";
 import { renderReport } from "../report/text.js";
 import { type CheckReport, SCHEMA_VERSION } from "../report/types.js";
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, findScenario, type Scenario } from "../scenarios/index.js";
 import { makeProgram, type ScenarioProgram } from "../scenarios/program.js";
+import { makeProgress } from "./progress.js";
 import { renderSteps, type StepJson, stepsJson } from "./steps.js";
 
 /** Exit codes of every command. */
@@ -165,9 +172,17 @@ function wantSteps(o: CliOptions): boolean {
 
 function check(scenarioName: string, o: CliOptions): number {
   const s = findScenario(scenarioName);
-  const co = checkOptions(o);
+  const co0 = checkOptions(o);
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
-  const r = checkScenario(s, co);
+  const budget = co0.maxExecutions ?? (co0.strategy === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
+  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, budget);
+  const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
+  let r: CheckReport;
+  try {
+    r = checkScenario(s, co);
+  } finally {
+    progress?.stop();
+  }
   const trace =
     wantSteps(o) && r.schedule !== null ? recordTrace(makeProgram(s, co), decodeSchedule(r.schedule).choices) : null;
   if (target !== null) {

@@ -1,0 +1,32 @@
+/**
+ * The progress line: on stderr only when it is a terminal (here a pseudo-terminal made by util-linux
+ * `script`, part of every Debian system), only after a second of search, and never with --json or when
+ * output is piped. stress-madvise-dso at HPAGE_PMD_NR=512 runs ~100 executions/s, so a 3 s random run
+ * certainly passes the one-second mark.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ARGS = ["check", "stress-madvise-dso", "--strategy", "random", "--time", "3", "--no-shrink"];
+
+function inTerminal(args: string[]): string {
+  const cmd = ["node", "dist/src/cli/main.js", ...args].join(" ");
+  const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  if (r.error !== undefined) throw r.error;
+  return r.stdout;
+}
+
+test("a terminal gets a progress line with executions, rate and failures, cleared before the report", () => {
+  const out = inTerminal(ARGS);
+  expect(out).toMatch(/stress-madvise-dso \(random\) \[[█░]+\] \d+\/10000 executions \| \d+ exec\/s \| failures 0/);
+  expect(out).toContain("No bug found.");
+});
+
+test("--json in a terminal and piped output get no progress line", () => {
+  expect(inTerminal([...ARGS, "--json"])).not.toMatch(/exec\/s/);
+  const piped = spawnSync(process.execPath, ["dist/src/cli/main.js", ...ARGS], { cwd: ROOT, encoding: "utf8" });
+  expect(piped.stderr).toBe("");
+  expect(piped.stdout).toContain("No bug found.");
+});
