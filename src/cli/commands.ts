@@ -14,7 +14,7 @@ import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js"
 import {
   type CheckOptions,
   checkScenario,
-  DEFAULT_RANDOM_BUDGET,
+  executionBudget,
   reportExecution,
   type StrategyName,
 } from "../report/checkScenario.js";
@@ -174,8 +174,7 @@ function check(scenarioName: string, o: CliOptions): number {
   const s = findScenario(scenarioName);
   const co0 = checkOptions(o);
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
-  const budget = co0.maxExecutions ?? (co0.strategy === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
-  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, budget);
+  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0));
   const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
   let r: CheckReport;
   try {

@@ -13,20 +13,8 @@ import type { RecordedTrace, TraceStep } from "../engine/trace.js";
 import { who } from "../report/narrative.js";
 import type { Scenario } from "../scenarios/types.js";
 
-/** The JSON form of one step: a TraceStep (without the viewer's snapshot) plus who ran it. */
-export interface StepJson {
-  readonly step: number;
-  readonly thread: number;
-  readonly who: string;
-  readonly at: string | null;
-  readonly fn: string | null;
-  readonly label: string | null;
-  readonly stack: readonly string[];
-  readonly reads: readonly number[];
-  readonly writes: readonly number[];
-  readonly locks: readonly number[];
-  readonly notes: readonly string[];
-}
+/** The JSON form of one step: a TraceStep without the viewer's snapshot, plus who ran it. */
+export type StepJson = Omit<TraceStep, "snapshot"> & { readonly who: string };
 
 interface StepView {
   readonly step: number;

@@ -19,7 +19,12 @@ import { renderOops } from "./oops.js";
 import { type BugReport, type CheckReport, SCHEMA_VERSION } from "./types.js";
 
 /** Executions random and PCT search run when no budget is given. */
-export const DEFAULT_RANDOM_BUDGET = 10_000;
+const DEFAULT_RANDOM_BUDGET = 10_000;
+
+/** The execution budget of a check: as given, else none for DFS (it ends by itself), else 10,000. */
+export function executionBudget(o: CheckOptions): number | undefined {
+  return o.maxExecutions ?? ((o.strategy ?? "dfs") === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
+}
 
 export const STRATEGIES = ["dfs", "random", "pct"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -125,7 +130,7 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const t0 = Date.now();
   const p = makeProgram(s, o);
   const strategy = makeStrategy(o);
-  const budget = o.maxExecutions ?? (strategy.name === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
+  const budget = executionBudget(o);
   const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
   let failing = r.first;
   if (failing !== null && failing.verdict !== "model-error" && o.noShrink !== true) {
