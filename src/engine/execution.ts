@@ -213,6 +213,7 @@ export function stackOf(th: ThreadState): ThreadStack {
   const trace = [];
   for (let i = th.frames.length - 1; i >= 0; i--) {
     const f = th.frames[i] as (typeof th.frames)[number];
+    if (f.fn.inline === true) continue;
     trace.push({ fn: f.fn.name, at: f.site === null ? null : where(f.site) });
   }
   return {

@@ -89,7 +89,9 @@ export const rt: {
 export function note(text: () => string): void {
   if (!rt.recording) return;
   const f = rt.current.frames;
-  const where = f.length > 0 ? `${(f[f.length - 1] as Frame).fn.name}: ` : "";
+  let i = f.length - 1;
+  while (i >= 0 && (f[i] as Frame).fn.inline === true) i--;
+  const where = i >= 0 ? `${(f[i] as Frame).fn.name}: ` : "";
   rt.notes.push(where + text());
 }
 

@@ -34,6 +34,12 @@ export interface FnInfo {
   readonly file: string;
   /** First line of its definition (for links), 0 if unknown. */
   readonly line: number;
+  /**
+   * True for a function whose frame exists only to hold locals that live across a yield (so that they are
+   * part of the thread's state fingerprint) and which a kernel call trace would not show (inlined in C, or
+   * a model helper). Call traces skip such frames.
+   */
+  readonly inline?: boolean;
 }
 
 const sites: Site[] = [];
@@ -58,6 +64,11 @@ export function where(s: { file: string; line: number }): string {
 /** Describes a function for call traces. */
 export function fn(name: string, file: string, line = 0): FnInfo {
   return { name, file, line };
+}
+
+/** Describes a function whose frame holds state but is left out of call traces (see FnInfo.inline). */
+export function inlineFn(name: string, file: string, line = 0): FnInfo {
+  return { name, file, line, inline: true };
 }
 
 /** FNV-1a, 32 bits. */

@@ -62,7 +62,10 @@ export function recordTrace(
           at: s === null ? null : where(s),
           fn: s === null ? null : s.fn,
           label: s === null ? null : s.label,
-          stack: th.frames.map((f) => f.fn.name).reverse(),
+          stack: th.frames
+            .filter((f) => f.fn.inline !== true)
+            .map((f) => f.fn.name)
+            .reverse(),
           reads,
           writes,
           locks,

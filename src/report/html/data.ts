@@ -124,6 +124,7 @@ function threadView(th: ThreadState): ThreadView {
   const frames: FrameView[] = [];
   for (let i = th.frames.length - 1; i >= 0; i--) {
     const f = th.frames[i] as (typeof th.frames)[number];
+    if (f.fn.inline === true) continue;
     frames.push({
       fn: f.fn.name,
       def: f.fn.line > 0 ? `${f.fn.file}:${f.fn.line}` : null,
