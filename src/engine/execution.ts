@@ -12,6 +12,7 @@ import type { Program } from "./program.js";
 import type { ExecutionResult, ThreadStack, Verdict } from "./result.js";
 import { type Gen, rt, type ThreadState, type Wait, type Yielded } from "./runtime.js";
 import { where } from "./site.js";
+import { makeProbe } from "./state/probe.js";
 import type { Strategy } from "./strategy/strategy.js";
 
 export interface ExecutionOptions {
@@ -61,6 +62,7 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
   let bug: ExecutionResult["bug"] = null;
   let error: string | null = null;
   const n = threads.length;
+  const probe = makeProbe(program, threads);
 
   // The enabled list only changes when a thread finishes or waits, or, while some thread waits, when
   // its condition may have changed (after any step): otherwise it is reused as is. Setting
@@ -97,7 +99,11 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
       verdict = "step-limit";
       break;
     }
-    const pick = strategy.nextThread(enabled, current);
+    const pick = strategy.nextThread(enabled, current, probe);
+    if (pick === -1) {
+      verdict = "pruned";
+      break;
+    }
     if (enabled.indexOf(pick) < 0) {
       throw new UsageError(
         `step ${choices.length} chooses thread ${pick}, which is not runnable (runnable: ${enabled.join(",")})`,

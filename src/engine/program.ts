@@ -28,4 +28,10 @@ export interface Program {
   finish?(): AssertionInfo | null;
   /** Canonical text of the shared state, for counting distinct terminal states. */
   stateKey?(): string;
+  /**
+   * Every piece of shared memory the threads can reach, for state fingerprints (stateful search): module
+   * state and the objects built by `setup`. Anything a thread can observe and that is not reachable from
+   * here or from thread frames would make the stateful search unsound.
+   */
+  stateRoots?(): readonly unknown[];
 }

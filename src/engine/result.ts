@@ -1,5 +1,5 @@
 /**
- * Results are values. An execution ends in one of five verdicts; the runner aggregates executions into a
+ * Results are values. An execution ends in one of six verdicts; the runner aggregates executions into a
  * RunResult. These types are declared once here and used by the CLI, the reports and the tests.
  */
 import type { AssertionInfo } from "./errors.js";
@@ -24,7 +24,8 @@ export interface ThreadStack {
   readonly at: string | null;
 }
 
-export type Verdict = "completed" | "bug" | "deadlock" | "step-limit" | "model-error";
+/** `pruned`: a stateful search stopped the execution at a state it had already explored. */
+export type Verdict = "completed" | "bug" | "deadlock" | "step-limit" | "model-error" | "pruned";
 
 /** The outcome of one execution. */
 export interface ExecutionResult {

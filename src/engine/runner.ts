@@ -60,7 +60,6 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
   let executions = 0;
   let steps = 0;
   let first: ExecutionResult | null = null;
-  let budgetHit = false;
   const terminalStates = new Set<string>();
   const failureSites = new Map<string, number>();
   const verdicts: Record<Verdict, number> = {
@@ -69,16 +68,11 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     deadlock: 0,
     "step-limit": 0,
     "model-error": 0,
+    pruned: 0,
   };
   for (;;) {
-    if (executions >= maxExecutions) {
-      budgetHit = true;
-      break;
-    }
-    if ((executions & 63) === 0 && Date.now() >= deadline) {
-      budgetHit = true;
-      break;
-    }
+    if (executions >= maxExecutions) break;
+    if ((executions & 63) === 0 && Date.now() >= deadline) break;
     if (!strategy.newExecution()) break;
     const r = runExecution(program, strategy, opts);
     strategy.endExecution(r);
@@ -87,7 +81,7 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     verdicts[r.verdict]++;
     if (r.verdict === "completed") {
       if (r.finalState !== null) terminalStates.add(r.finalState);
-    } else {
+    } else if (r.verdict !== "pruned") {
       const key = failureKey(r);
       failureSites.set(key, (failureSites.get(key) ?? 0) + 1);
       if (first === null) first = r;
@@ -106,7 +100,7 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
       ? "model-error"
       : first !== null
         ? "bug"
-        : strategy.exhausted || !budgetHit
+        : strategy.exhausted
           ? "ok"
           : strategy.name === "random" || strategy.name === "pct"
             ? "ok"

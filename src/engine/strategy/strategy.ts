@@ -9,12 +9,17 @@
  * learn the execution length).
  */
 import type { ExecutionResult } from "../result.js";
+import type { StateProbe } from "../state/probe.js";
 
 export interface Strategy {
   /** Short name, as given to `--strategy`. */
   readonly name: string;
   newExecution(): boolean;
-  nextThread(enabled: readonly number[], current: number): number;
+  /**
+   * Picks the next thread. `state` fingerprints the current state on request (stateful search). Returning
+   * -1 ends the execution here as `pruned` (the state was explored before).
+   */
+  nextThread(enabled: readonly number[], current: number, state: StateProbe): number;
   endExecution(result: ExecutionResult): void;
   /** One line for reports: what this strategy guarantees after the run (bounds, probabilities). */
   describe(): string;

@@ -1,0 +1,179 @@
+/**
+ * Canonical walk of model memory, for state fingerprints.
+ *
+ * The walk visits values depth-first from the roots it is given, in a deterministic order (array order,
+ * own enumerable property order), and names each object by the order in which it is first reached: a
+ * second reference to an object is written as a back-reference to that number. Two heaps that are equal up
+ * to the identity of their objects (isomorphic from the roots) therefore give the same word sequence, and
+ * heaps that differ in any reachable primitive, in shape, or in sharing give different sequences.
+ *
+ * Everything reachable is state except functions (model closures such as free-time checks, which are
+ * rebuilt each execution) and symbol-keyed properties. Objects whose properties were added in different
+ * orders walk differently: that can only make two equal states look different (less pruning), never the
+ * reverse.
+ *
+ * The sink is a hash (the fast path) or, for the soundness checks, a text of the same words.
+ */
+
+/** Where the walk's words go. */
+export interface StateSink {
+  word(x: number): void;
+  text(s: string): void;
+}
+
+const T_NULL = 1;
+const T_UNDEF = 2;
+const T_TRUE = 3;
+const T_FALSE = 4;
+const T_INT = 5;
+const T_FLOAT = 6;
+const T_STRING = 7;
+const T_ARRAY = 8;
+const T_OBJECT = 9;
+const T_REF = 10;
+const T_MAP = 11;
+const T_SET = 12;
+const T_FUNCTION = 13;
+const T_BIGINT = 14;
+const T_TYPED = 15;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** Key lists of class instances, by constructor: instances of one class share their own keys. */
+interface Shape {
+  readonly keys: readonly string[];
+}
+
+export class CanonicalWalker {
+  private count = 0;
+  private readonly ids = new Map<object, number>();
+  private readonly shapes = new Map<unknown, Shape>();
+
+  constructor(readonly sink: StateSink) {}
+
+  /** Starts a new state: object numbering restarts. */
+  begin(): void {
+    this.count = 0;
+    this.ids.clear();
+  }
+
+  value(v: unknown): void {
+    const sink = this.sink;
+    switch (typeof v) {
+      case "number":
+        if ((v | 0) === v) {
+          sink.word(T_INT);
+          sink.word(v);
+        } else {
+          f64[0] = v;
+          sink.word(T_FLOAT);
+          sink.word(u32[0] as number);
+          sink.word(u32[1] as number);
+        }
+        return;
+      case "string":
+        sink.word(T_STRING);
+        sink.text(v);
+        return;
+      case "boolean":
+        sink.word(v ? T_TRUE : T_FALSE);
+        return;
+      case "undefined":
+        sink.word(T_UNDEF);
+        return;
+      case "function":
+        sink.word(T_FUNCTION);
+        return;
+      case "bigint":
+        sink.word(T_BIGINT);
+        sink.text(v.toString());
+        return;
+      case "symbol":
+        sink.word(T_STRING);
+        sink.text(String(v));
+        return;
+    }
+    if (v === null) {
+      sink.word(T_NULL);
+      return;
+    }
+    this.object(v as object);
+  }
+
+  private object(o: object): void {
+    const sink = this.sink;
+    const m = this.ids.get(o);
+    if (m !== undefined) {
+      sink.word(T_REF);
+      sink.word(m);
+      return;
+    }
+    this.ids.set(o, this.count++);
+    if (Array.isArray(o)) {
+      sink.word(T_ARRAY);
+      sink.word(o.length);
+      for (let i = 0; i < o.length; i++) this.value(o[i]);
+      return;
+    }
+    if (o instanceof Map) {
+      sink.word(T_MAP);
+      sink.word(o.size);
+      for (const [k, x] of o) {
+        this.value(k);
+        this.value(x);
+      }
+      return;
+    }
+    if (o instanceof Set) {
+      sink.word(T_SET);
+      sink.word(o.size);
+      for (const k of o) this.value(k);
+      return;
+    }
+    if (ArrayBuffer.isView(o)) {
+      const bytes = new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
+      sink.word(T_TYPED);
+      sink.word(bytes.length);
+      for (let i = 0; i < bytes.length; i++) sink.word(bytes[i] as number);
+      return;
+    }
+    sink.word(T_OBJECT);
+    const ctor = (o as { constructor?: { name?: string } }).constructor;
+    const rec = o as Record<string, unknown>;
+    if (ctor !== Object && ctor !== undefined) {
+      // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
+      let shape = this.shapes.get(ctor);
+      if (shape === undefined || !sameKeys(shape.keys, o)) {
+        shape = { keys: Object.keys(o) };
+        if (!this.shapes.has(ctor)) this.shapes.set(ctor, shape);
+      }
+      const keys = shape.keys;
+      sink.text(ctor.name ?? "");
+      sink.word(keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        sink.text(keys[i] as string);
+        this.value(rec[keys[i] as string]);
+      }
+      return;
+    }
+    const keys = Object.keys(o);
+    sink.word(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      sink.text(k);
+      this.value(rec[k]);
+    }
+  }
+}
+
+/** Whether `o` has exactly these own enumerable keys, in this order (checked cheaply: count and names). */
+function sameKeys(keys: readonly string[], o: object): boolean {
+  let n = 0;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) return false;
+    if (keys[n] !== k) return false;
+    n++;
+  }
+  return n === keys.length;
+}

@@ -1,0 +1,83 @@
+/**
+ * A set of 64-bit fingerprints in an open-addressing table over one Uint32Array (lo, hi per slot), with
+ * linear probing. 8 bytes per slot; the table doubles when 3/4 full, so it holds 8–16 bytes per state
+ * after the first growth (between 10.7 and 21 at worst right after one). A JS Set stops at 2^24 entries and
+ * costs ~50 bytes per entry; this holds 2^28 states (2 GiB) before it refuses to grow.
+ *
+ * (0, 0) marks an empty slot, so a fingerprint of (0, 0) is stored as (1, 0): two fingerprints merge, a
+ * collision no likelier than any other.
+ */
+
+const MAX_LOG2 = 28;
+
+export class FingerprintTable {
+  private slots: Uint32Array;
+  private mask: number;
+  private limit: number;
+  size = 0;
+
+  constructor(log2Capacity = 16) {
+    this.slots = new Uint32Array(2 << log2Capacity);
+    this.mask = (1 << log2Capacity) - 1;
+    this.limit = Math.floor((this.mask + 1) * 0.75);
+  }
+
+  /** Slots allocated (capacity), for the bytes-per-state figure. */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
+  /** Adds a fingerprint; returns false if it was already there. */
+  add(lo: number, hi: number): boolean {
+    if ((lo | hi) === 0) lo = 1;
+    const s = this.slots;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const a = s[2 * i] as number;
+      const b = s[2 * i + 1] as number;
+      if ((a | b) === 0) break;
+      if (a === lo >>> 0 && b === hi >>> 0) return false;
+      i = (i + 1) & this.mask;
+    }
+    s[2 * i] = lo;
+    s[2 * i + 1] = hi;
+    if (++this.size > this.limit) this.grow();
+    return true;
+  }
+
+  has(lo: number, hi: number): boolean {
+    if ((lo | hi) === 0) lo = 1;
+    const s = this.slots;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const a = s[2 * i] as number;
+      const b = s[2 * i + 1] as number;
+      if ((a | b) === 0) return false;
+      if (a === lo >>> 0 && b === hi >>> 0) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const log2 = Math.log2(this.mask + 1) + 1;
+    if (log2 > MAX_LOG2) throw new RangeError(`fingerprint table full: more than ${this.limit} states`);
+    this.slots = new Uint32Array(2 << log2);
+    this.mask = (1 << log2) - 1;
+    this.limit = Math.floor((this.mask + 1) * 0.75);
+    const s = this.slots;
+    for (let j = 0; j < old.length; j += 2) {
+      const lo = old[j] as number;
+      const hi = old[j + 1] as number;
+      if ((lo | hi) === 0) continue;
+      let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+      while (((s[2 * i] as number) | (s[2 * i + 1] as number)) !== 0) i = (i + 1) & this.mask;
+      s[2 * i] = lo;
+      s[2 * i + 1] = hi;
+    }
+  }
+}

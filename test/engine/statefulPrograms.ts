@@ -1,0 +1,191 @@
+/**
+ * Textbook programs written for state fingerprints: every value a thread uses after a yield lives in its
+ * frame's locals or in the shared state returned by `stateRoots()` (docs/model.md, "What a state is").
+ * `hiddenLocal` breaks that rule on purpose, to show what the soundness checks catch.
+ */
+import { ModelAssertion } from "../../src/engine/errors.js";
+import type { Program, ThreadSpec } from "../../src/engine/program.js";
+import { enter, enterFn, type Gen, leave, newObject, read, waitUntil, write } from "../../src/engine/runtime.js";
+import { fn, site } from "../../src/engine/site.js";
+
+const F_STEP = fn("stepper", "grid.c", 1);
+const S_STEP = site("grid.c", 5, "stepper", "own counter++");
+
+/**
+ * n threads of k steps; thread i writes only its own counter. A state is the tuple of positions
+ * (p_0..p_{n-1}), 0 ≤ p_i ≤ k.
+ */
+export function grid(n: number, k: number): Program {
+  let s = { v: [] as number[], obj: [] as number[] };
+  function thread(i: number): () => Gen<void> {
+    return function* stepper(): Gen<void> {
+      const L = enter(F_STEP, { j: 0 });
+      for (L.j = 0; L.j < k; L.j++) {
+        if (L.j > 0) yield S_STEP;
+        write(s.obj[i] as number);
+        s.v[i] = (s.v[i] as number) + 1;
+      }
+      leave(undefined);
+    };
+  }
+  return {
+    id: `grid-${n}x${k}`,
+    setup(): ThreadSpec[] {
+      s = { v: [], obj: [] };
+      const threads: ThreadSpec[] = [];
+      for (let i = 0; i < n; i++) {
+        s.v.push(0);
+        s.obj.push(newObject());
+        threads.push({ name: `T${i}`, run: thread(i) });
+      }
+      return threads;
+    },
+    stateKey: () => s.v.join(","),
+    stateRoots: () => [s.v],
+  };
+}
+
+const F_INC = fn("incr", "counter.c", 1);
+const S_READ = site("counter.c", 11, "incr", "tmp = x");
+export const INC_CHECK = { file: "counter.c", line: 20 } as const;
+
+function lostUpdateCheck(x: number, n: number): null {
+  if (x !== n) {
+    throw new ModelAssertion({
+      kind: "invariant",
+      site: INC_CHECK,
+      condition: `x == ${n}`,
+      message: `lost update: x == ${x}`,
+      detail: [],
+      fatal: true,
+    });
+  }
+  return null;
+}
+
+/** n threads each run `tmp = x; x = tmp + 1` as two steps, `tmp` in the frame; finish asserts x == n. */
+export function increments(n: number): Program {
+  let s = { x: 0, obj: 0 };
+  function* incr(): Gen<void> {
+    const L = enter(F_INC, { tmp: 0 });
+    read(s.obj);
+    L.tmp = s.x;
+    yield S_READ;
+    write(s.obj);
+    s.x = L.tmp + 1;
+    leave(undefined);
+  }
+  return {
+    id: `increments-${n}`,
+    setup(): ThreadSpec[] {
+      s = { x: 0, obj: newObject() };
+      return Array.from({ length: n }, (_, i) => ({ name: `T${i}`, run: incr }));
+    },
+    finish: () => lostUpdateCheck(s.x, n),
+    stateKey: () => `x=${s.x}`,
+    stateRoots: () => [s],
+  };
+}
+
+const S_STALE_READ = site("stale.c", 4, "reader", "tmp = x");
+const S_STALE_SET = site("stale.c", 10, "writer", "x = 1");
+export const STALE_CHECK = { file: "stale.c", line: 6 } as const;
+
+/**
+ * Breaks the rule on purpose: the reader keeps `tmp` in a JavaScript variable, invisible to the fingerprint.
+ * reader: `tmp = x; <yield>; BUG_ON(tmp != 0)`; writer: `x = 1; <yield>; x = 0`. Reading while x == 1 is
+ * the bug. "reader read 0, then the writer ran both steps" and "the writer ran one step, the reader read 1,
+ * the writer ran its second step" look alike (x == 0, reader at its read, writer done), so the stateful
+ * search prunes the second — the buggy one — when it meets it after the first. Plain DFS finds the bug.
+ */
+export function staleRead(): Program {
+  let s = { x: 0, obj: 0 };
+  return {
+    id: "stale-read",
+    setup(): ThreadSpec[] {
+      s = { x: 0, obj: newObject() };
+      return [
+        {
+          name: "reader",
+          run: function* reader(): Gen<void> {
+            read(s.obj);
+            const tmp = s.x;
+            yield S_STALE_READ;
+            if (tmp !== 0) {
+              throw new ModelAssertion({
+                kind: "bug",
+                site: STALE_CHECK,
+                condition: "tmp != 0",
+                message: "read x while it was 1",
+                detail: [],
+                fatal: true,
+              });
+            }
+          },
+        },
+        {
+          name: "writer",
+          run: function* writer(): Gen<void> {
+            write(s.obj);
+            s.x = 1;
+            yield S_STALE_SET;
+            write(s.obj);
+            s.x = 0;
+          },
+        },
+      ];
+    },
+    stateKey: () => `x=${s.x}`,
+    stateRoots: () => [s],
+  };
+}
+
+const F_SPIN = fn("spinner", "spin.c", 1);
+const S_SPIN = site("spin.c", 3, "spinner", "while (!flag) cpu_relax()");
+const S_SET = site("spin.c", 9, "setter", "flag = 1");
+const S_WAIT = site("spin.c", 12, "waiter", "wait_event(flag)");
+
+/**
+ * A thread spinning on a flag that another sets after `pad` steps. Unbounded stateless search never ends
+ * (the spinner can spin forever); the stateful search sees the spinner come back to the same state.
+ */
+export function spin(pad: number): Program {
+  let s = { flag: 0, pad: 0, obj: 0 };
+  return {
+    id: `spin-${pad}`,
+    setup(): ThreadSpec[] {
+      s = { flag: 0, pad: 0, obj: newObject() };
+      return [
+        {
+          name: "spinner",
+          run: function* spinner(): Gen<void> {
+            enterFn(F_SPIN);
+            for (;;) {
+              read(s.obj);
+              if (s.flag !== 0) break;
+              yield S_SPIN;
+            }
+            leave(undefined);
+          },
+        },
+        {
+          name: "setter",
+          run: function* setter(): Gen<void> {
+            for (s.pad = 0; s.pad < pad; s.pad++) yield S_SET;
+            write(s.obj);
+            s.flag = 1;
+          },
+        },
+        {
+          name: "waiter",
+          run: function* waiter(): Gen<void> {
+            yield waitUntil(S_WAIT, () => s.flag !== 0, "flag");
+            read(s.obj);
+          },
+        },
+      ];
+    },
+    stateKey: () => `flag=${s.flag}`,
+    stateRoots: () => [s],
+  };
+}

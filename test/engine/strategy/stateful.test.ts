@@ -1,0 +1,119 @@
+import { describe, expect, test } from "vitest";
+import { failureKey, run } from "../../../src/engine/runner.js";
+import { crossCheckMerge } from "../../../src/engine/state/crossCheck.js";
+import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
+import { StatefulStrategy } from "../../../src/engine/strategy/stateful.js";
+import { binomial, distinct, explore } from "../drive.js";
+import { abba } from "../programs.js";
+import { grid, increments, spin, staleRead } from "../statefulPrograms.js";
+
+/** Plain DFS with no preemption bound: the reference the stateful search must agree with. */
+function plain(program: Parameters<typeof run>[0]) {
+  return run(program, new DfsStrategy(1000), { stopOnFailure: false });
+}
+
+describe("stateful search on textbook programs", () => {
+  test.each([1, 2, 3, 4])("grid 2x%i: (k+1)² − 1 states, 2k(k+1) transitions, one execution per branch", (k) => {
+    // A state is the pair of positions (p0, p1), 0 ≤ p ≤ k; the all-done corner is terminal (no scheduling
+    // point). Every state but the terminal one is expanded once; the transitions are the grid's edges:
+    // 2 threads × k moves × (k+1) positions of the other thread.
+    const st = new StatefulStrategy();
+    const r = run(grid(2, k), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+    expect(st.states).toBe((k + 1) ** 2 - 1);
+    expect(st.transitions).toBe(2 * k * (k + 1));
+    expect([...r.terminalStates]).toEqual([`${k},${k}`]);
+    // Executions: one per DFS branch — the first, plus one per further enabled thread at each state.
+    // States with both threads enabled (p0, p1 < k) have one extra branch each: k² of them.
+    expect(st.executions).toBe(1 + k * k);
+    // Stateless DFS runs every interleaving: C(2k, k).
+    expect(distinct(explore(grid(2, k), new DfsStrategy(1000)).results)).toBe(binomial(2 * k, k));
+  });
+
+  test("grid 3x2: 3³ − 1 states and 3·2·3² transitions", () => {
+    const st = new StatefulStrategy();
+    run(grid(3, 2), st, { stopOnFailure: false });
+    expect(st.states).toBe(26);
+    expect(st.transitions).toBe(54);
+  });
+
+  test.each([2, 3])("increments(%i): the same outcomes and bug sites as plain DFS", (n) => {
+    const st = new StatefulStrategy();
+    const a = run(increments(n), st, { stopOnFailure: false });
+    const b = plain(increments(n));
+    expect(st.exhausted).toBe(true);
+    expect([...a.terminalStates].sort()).toEqual([...b.terminalStates].sort());
+    expect([...a.failureSites.keys()].sort()).toEqual([...b.failureSites.keys()].sort());
+    // x == n is reachable (all serial) and so is a lost update.
+    expect([...a.terminalStates]).toEqual([`x=${n}`]);
+    expect([...a.failureSites.keys()]).toEqual(["counter.c:20"]);
+    // Fewer executions than interleavings: (2n)!/2^n for n threads of 2 steps.
+    expect(a.executions).toBeLessThan(b.executions);
+  });
+
+  test("finds the ABBA deadlock", () => {
+    const r = run(abba(), new StatefulStrategy());
+    expect(r.outcome).toBe("bug");
+    expect(r.first?.verdict).toBe("deadlock");
+  });
+
+  test("a spin loop ends: the spinner comes back to a state it was in", () => {
+    // Stateless DFS never finishes here: every execution can spin once more.
+    const st = new StatefulStrategy();
+    const r = run(spin(2), st, { stopOnFailure: false, maxExecutions: 10_000 });
+    expect(st.exhausted).toBe(true);
+    expect(r.outcome).toBe("ok");
+    expect([...r.terminalStates]).toEqual(["flag=1"]);
+    expect(r.verdicts.pruned).toBeGreaterThan(0);
+  });
+
+  test("--max-states stops the search, not exhaustive", () => {
+    const st = new StatefulStrategy({ maxStates: 5 });
+    const r = run(grid(2, 4), st, { stopOnFailure: false });
+    expect(st.states).toBe(5);
+    expect(st.exhausted).toBe(false);
+    expect(r.outcome).toBe("incomplete");
+  });
+
+  test("debug mode: equal fingerprints are equal canonical texts", () => {
+    const st = new StatefulStrategy({ checkCollisions: true });
+    run(increments(3), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+  });
+});
+
+describe("soundness checks catch state left out of the fingerprint", () => {
+  test("a JavaScript local kept across a yield makes the stateful search miss a bug plain DFS finds", () => {
+    const b = plain(staleRead());
+    expect([...b.failureSites.keys()]).toEqual(["stale.c:6"]);
+    const a = run(staleRead(), new StatefulStrategy(), { stopOnFailure: false });
+    expect([...a.failureSites.keys()]).toEqual([]);
+  });
+
+  test("the differential check of sampled merges reports it", () => {
+    const st = new StatefulStrategy({ mergeSamples: 100 });
+    run(staleRead(), st, { stopOnFailure: false });
+    expect(st.samples.length).toBeGreaterThan(0);
+    const found = st.samples.map((s) => crossCheckMerge(staleRead(), s, 1)).filter((m) => m !== null);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]?.why).toMatch(/bug at stale.c:6|verdict/);
+  });
+
+  test("and finds nothing to report where the rule is kept", () => {
+    const st = new StatefulStrategy({ mergeSamples: 100 });
+    run(increments(3), st, { stopOnFailure: false });
+    expect(st.samples.length).toBeGreaterThan(0);
+    for (const s of st.samples) {
+      for (let seed = 1; seed <= 3; seed++) expect(crossCheckMerge(increments(3), s, seed)).toBeNull();
+    }
+  });
+});
+
+describe("explore() sees pruned executions", () => {
+  test("every execution after the first ends pruned or at a terminal state", () => {
+    const { results } = explore(grid(2, 2), new StatefulStrategy());
+    expect(results.filter((r) => r.verdict === "completed").length).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r.verdict === "completed" || r.verdict === "pruned")).toBe(true);
+    expect(failureKey(results[0] as (typeof results)[number])).toBe("completed");
+  });
+});
