@@ -10,6 +10,7 @@ import { shrink } from "../engine/shrink.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
 import { RandomStrategy } from "../engine/strategy/random.js";
+import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import type { Strategy } from "../engine/strategy/strategy.js";
 import { recordTrace } from "../engine/trace.js";
 import { makeProgram, type RunConfig, type ScenarioProgram } from "../scenarios/program.js";
@@ -26,7 +27,7 @@ export function executionBudget(o: CheckOptions): number | undefined {
   return o.maxExecutions ?? ((o.strategy ?? "dfs") === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
 }
 
-export const STRATEGIES = ["dfs", "random", "pct"] as const;
+export const STRATEGIES = ["dfs", "random", "pct", "stateful"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface CheckOptions extends RunConfig {
@@ -37,6 +38,8 @@ export interface CheckOptions extends RunConfig {
   /** PCT depth (default 3). */
   readonly depth?: number;
   readonly maxExecutions?: number;
+  /** Stateful search: stop after this many distinct states (not exhaustive). */
+  readonly maxStates?: number;
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
@@ -54,6 +57,8 @@ export function makeStrategy(o: CheckOptions): Strategy {
       return new RandomStrategy(o.seed ?? 1);
     case "pct":
       return new PctStrategy(o.seed ?? 1, o.depth ?? 3);
+    case "stateful":
+      return new StatefulStrategy({ maxStates: o.maxStates });
     default:
       throw new UsageError(`unknown strategy '${String(name)}' (known: ${STRATEGIES.join(", ")})`);
   }

@@ -35,7 +35,7 @@ import {
   type vm_area_struct,
 } from "../kernel/mm/memory.js";
 import { __do_munmap, mmap_region } from "../kernel/mm/mmap.js";
-import { drain_pcp_checks, freeChecks } from "../kernel/mm/page_alloc.js";
+import { drain_pcp_checks, freeChecks, pcpPending } from "../kernel/mm/page_alloc.js";
 import { shmem_undo_range } from "../kernel/mm/shmem.js";
 import type { Scenario, ThreadOp } from "./types.js";
 import { buildWorld, type World } from "./world.js";
@@ -192,6 +192,15 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
     },
     stateKey(): string {
       return stateKey(world as World);
+    },
+    stateRoots(): readonly unknown[] {
+      // All kernel memory the threads can reach (docs/model.md, "What a state is"): the file (inode,
+      // address_space, its XArray and the pages it started with), every struct page ever allocated in this
+      // execution (freed ones included: a lockless reader may still hold one), the pages freed with
+      // deferred checks, and the VMAs mapping the file. klog is output only; freeChecks are closures
+      // rebuilt by setup; kconfig is fixed per program.
+      const w = world as World;
+      return [w, allPages, pcpPending, i_mmap(w.mapping)];
     },
   };
   return program;
