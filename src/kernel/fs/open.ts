@@ -11,7 +11,7 @@
  * to fail while collapse_file denies write access: the open then fails with -ETXTBSY and truncates
  * nothing. The model runs under sequential consistency, where smp_mb orders nothing further.
  */
-import { enterFn, type Gen, leave, note, read, write } from "../../engine/runtime.js";
+import { enter, type Gen, leave, note, read, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { patched } from "../config.js";
 import { i_writecount_inc, type inode } from "../include/linux/fs.js";
@@ -77,37 +77,37 @@ export function allow_write_access(file: file): void {
  * Return: 0; or, with patch `deny-write-access-in-collapse`, -ETXTBSY when get_write_access fails.
  */
 export function* do_dentry_open(f: file): Gen<number> {
-  enterFn(FN_do_dentry_open);
-  const ino = f.f_inode;
-  if ((f.f_mode & FMODE_WRITE) !== 0) {
+  // thps: the model's filemap_nr_thps(inode->i_mapping) read, tested after its step.
+  const L = enter(FN_do_dentry_open, { f, inode: f.f_inode, error: 0, thps: 0 });
+  if ((L.f.f_mode & FMODE_WRITE) !== 0) {
     if (patched("deny-write-access-in-collapse")) {
       // get_write_access can fail only while write access is denied, which in the model only the
       // patched collapse_file does: then the open fails (:789–790, goto cleanup_file) and returns
       // -ETXTBSY with nothing truncated. Without the patch the rc3 path below is the same function's
       // success branch.
-      const error = get_write_access(ino);
+      L.error = get_write_access(L.inode);
       note(() =>
-        error === 0 ? "get_write_access: i_writecount++" : "get_write_access: write access denied: -ETXTBSY",
+        L.error === 0 ? "get_write_access: i_writecount++" : "get_write_access: write access denied: -ETXTBSY",
       );
       yield S_get_write_access;
-      if (error !== 0) return leave(error);
+      if (L.error !== 0) return leave(L.error);
     } else {
-      i_writecount_inc(ino);
+      i_writecount_inc(L.inode);
       yield S_get_write_access;
     }
   }
   // ... f_op->open and the rest of do_dentry_open (:800–846): nothing the modelled paths share.
-  if ((f.f_mode & FMODE_WRITE) !== 0) {
+  if ((L.f.f_mode & FMODE_WRITE) !== 0) {
     // smp_mb() (:858)
-    const thps = filemap_nr_thps(ino.i_mapping);
-    note(() => (thps !== 0 ? `nr_thps = ${thps}: truncate_pagecache(inode, 0)` : "nr_thps = 0: no truncation"));
+    L.thps = filemap_nr_thps(L.inode.i_mapping);
+    note(() => (L.thps !== 0 ? `nr_thps = ${L.thps}: truncate_pagecache(inode, 0)` : "nr_thps = 0: no truncation"));
     yield S_nr_thps;
-    if (thps !== 0) {
-      const mapping = ino.i_mapping;
-      if (patched("lock-filemap-when-truncating")) yield* down_write(mapping.invalidate_lock);
-      yield* truncate_pagecache(ino, 0);
+    if (L.thps !== 0) {
+      L.thps = 0; // dead from here
+      if (patched("lock-filemap-when-truncating")) yield* down_write(L.inode.i_mapping.invalidate_lock);
+      yield* truncate_pagecache(L.inode, 0);
       if (patched("lock-filemap-when-truncating")) {
-        up_write(mapping.invalidate_lock);
+        up_write(L.inode.i_mapping.invalidate_lock);
         yield S_invalidate_unlock;
       }
     }

@@ -96,7 +96,7 @@ const S_pcd_mapping = site(F, 145, "page_cache_delete", "page->mapping = NULL");
  */
 function* page_cache_delete(mapping: address_space, page: Page, shadow: XaEntry): Gen<void> {
   read(page.id);
-  const L = enter(FN_page_cache_delete, { xas: XA_STATE(mapping.i_pages, page.index), nr: 1 });
+  const L = enter(FN_page_cache_delete, { mapping, page, xas: XA_STATE(mapping.i_pages, page.index), nr: 1 });
   xas_set_order(L.xas, page.index, compound_order(page));
   L.nr = compound_nr(page);
   VM_BUG_ON_PAGE(() => !PageLocked(page), page, at(138), "!PageLocked(page)");
@@ -105,9 +105,9 @@ function* page_cache_delete(mapping: address_space, page: Page, shadow: XaEntry)
   yield* xas_store(L.xas, shadow);
   yield S_pcd_store;
   xas_init_marks(L.xas);
-  write(page.id);
-  page.mapping = null;
-  mapping.nrpages -= L.nr;
+  write(L.page.id);
+  L.page.mapping = null;
+  L.mapping.nrpages -= L.nr;
   yield S_pcd_mapping;
   leave(undefined);
 }
@@ -174,13 +174,13 @@ const FN_delete_from_page_cache = fn("delete_from_page_cache", F, 260);
  * BUG_ON(!PageLocked(page)) at :264; xa_lock; __delete_from_page_cache; unlock; free the cache refs.
  */
 export function* delete_from_page_cache(page: Page): Gen<void> {
-  enterFn(FN_delete_from_page_cache);
-  const mapping = page_mapping(page) as address_space;
+  const L = enter(FN_delete_from_page_cache, { page, mapping: null as address_space | null });
+  L.mapping = page_mapping(page) as address_space;
   BUG_ON(!PageLocked(page), at(264), "!PageLocked(page)");
-  yield* spin_lock_irq(mapping.i_pages.xa_lock);
-  yield* __delete_from_page_cache(page, null);
-  spin_unlock_irq(mapping.i_pages.xa_lock);
-  yield* page_cache_free_page(mapping, page);
+  yield* spin_lock_irq(L.mapping.i_pages.xa_lock);
+  yield* __delete_from_page_cache(L.page, null);
+  spin_unlock_irq(L.mapping.i_pages.xa_lock);
+  yield* page_cache_free_page(L.mapping, L.page);
   leave(undefined);
 }
 
@@ -199,16 +199,20 @@ function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<vo
   const first = pvec.pages[0] as Page;
   read(first.id);
   const L = enter(FN_page_cache_delete_batch, {
+    mapping,
+    pvec,
     xas: XA_STATE(mapping.i_pages, first.index),
     total_pages: 0,
     i: 0,
+    page: null as XaEntry,
   });
-  let page: XaEntry = yield* xas_find(L.xas, Number.MAX_SAFE_INTEGER);
-  for (; page !== null; page = yield* xas_next_entry(L.xas, Number.MAX_SAFE_INTEGER)) {
-    if (L.i >= pagevec_count(pvec)) break;
-    if (xa_is_value(page)) continue;
-    const want = pvec.pages[L.i] as Page;
-    const p = page as Page;
+  L.page = yield* xas_find(L.xas, Number.MAX_SAFE_INTEGER);
+  for (; L.page !== null; L.page = yield* xas_next_entry(L.xas, Number.MAX_SAFE_INTEGER)) {
+    if (L.i >= pagevec_count(L.pvec)) break;
+    if (xa_is_value(L.page)) continue;
+    const want = L.pvec.pages[L.i] as Page;
+    // Alias of L.page, which does not change before the loop's next xas_next_entry.
+    const p = L.page as Page;
     if (p !== want) {
       VM_BUG_ON_PAGE(() => page_index_read(p) > want.index, p, at(311), "page->index > pvec->pages[i]->index");
       continue;
@@ -225,7 +229,7 @@ function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<vo
     L.total_pages++;
     yield S_pcdb_store;
   }
-  mapping.nrpages -= L.total_pages;
+  L.mapping.nrpages -= L.total_pages;
   leave(undefined);
 }
 
@@ -237,12 +241,12 @@ const FN_delete_from_page_cache_batch = fn("delete_from_page_cache_batch", F, 33
  */
 export function* delete_from_page_cache_batch(mapping: address_space, pvec: pagevec): Gen<void> {
   if (pagevec_count(pvec) === 0) return;
-  const L = enter(FN_delete_from_page_cache_batch, { i: 0 });
-  yield* spin_lock_irq(mapping.i_pages.xa_lock);
-  for (L.i = 0; L.i < pagevec_count(pvec); L.i++) unaccount_page_cache_page(mapping, pvec.pages[L.i] as Page);
-  yield* page_cache_delete_batch(mapping, pvec);
-  spin_unlock_irq(mapping.i_pages.xa_lock);
-  for (L.i = 0; L.i < pagevec_count(pvec); L.i++) yield* page_cache_free_page(mapping, pvec.pages[L.i] as Page);
+  const L = enter(FN_delete_from_page_cache_batch, { mapping, pvec, i: 0 });
+  yield* spin_lock_irq(L.mapping.i_pages.xa_lock);
+  for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) unaccount_page_cache_page(L.mapping, L.pvec.pages[L.i] as Page);
+  yield* page_cache_delete_batch(L.mapping, L.pvec);
+  spin_unlock_irq(L.mapping.i_pages.xa_lock);
+  for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) yield* page_cache_free_page(L.mapping, L.pvec.pages[L.i] as Page);
   leave(undefined);
 }
 
@@ -265,18 +269,20 @@ const S_fge_frozen = site(F, 2003, "find_get_entry", "retry: the page is frozen 
  * one for the put when the slot changed.
  */
 export function* find_get_entry(xas: xa_state, max: number): Gen<XaEntry> {
-  const L = enter(FN_find_get_entry, { page: null as XaEntry });
+  const L = enter(FN_find_get_entry, { xas, max, page: null as XaEntry, got: false });
   for (;;) {
-    L.page = yield* xas_find(xas, max);
-    if (xas_retry(xas, L.page)) continue;
+    L.got = false;
+    L.page = yield* xas_find(L.xas, L.max);
+    if (xas_retry(L.xas, L.page)) continue;
     if (L.page === null || xa_is_value(L.page)) return leave(L.page);
+    // Alias of L.page, which does not change before the next xas_find.
     const page = L.page as Page;
-    const got = page_cache_get_speculative(page);
+    L.got = page_cache_get_speculative(page);
     yield S_fge_get;
-    if (got) {
-      const again = yield* xas_reload(xas);
+    if (L.got) {
+      const again = yield* xas_reload(L.xas);
       if (again === page) {
-        note(() => `found ${page.name} at index ${xas.xa_index}, reference taken`);
+        note(() => `found ${page.name} at index ${L.xas.xa_index}, reference taken`);
         return leave(L.page);
       }
       put_page(page);
@@ -286,9 +292,9 @@ export function* find_get_entry(xas: xa_state, max: number): Gen<XaEntry> {
       // again, for as long as that slot still holds this page and its refcount is 0: such retries change
       // nothing, so the model waits for one of the two to change instead of spinning (docs/model.md,
       // "Spin loops"). The retry itself is modelled unchanged.
-      yield wait_frozen_page(S_fge_frozen, xas.xa, xas.xa_index, page);
+      yield wait_frozen_page(S_fge_frozen, L.xas.xa, L.xas.xa_index, page);
     }
-    xas_reset(xas);
+    xas_reset(L.xas);
   }
 }
 
@@ -312,21 +318,26 @@ export function* find_get_entries(
   indices: number[],
 ): Gen<number> {
   const L = enter(FN_find_get_entries, {
+    end,
+    pvec,
+    indices,
     xas: XA_STATE(mapping.i_pages, start),
     ret: 0,
     nr_entries: PAGEVEC_SIZE,
     page: null as XaEntry,
+    thp: false,
   });
   rcu_read_lock();
-  pvec.pages.length = 0;
+  L.pvec.pages.length = 0;
   for (;;) {
-    L.page = yield* find_get_entry(L.xas, end);
+    L.thp = false;
+    L.page = yield* find_get_entry(L.xas, L.end);
     if (L.page === null) break;
-    let entry: PvecEntry = L.page;
+    let entry: PvecEntry = L.page; // alias of L.page across the PageTransHuge step
     if (!xa_is_value(L.page)) {
-      const thp = PageTransHuge(L.page as Page);
+      L.thp = PageTransHuge(L.page as Page);
       yield S_fgen_thp;
-      if (thp) {
+      if (L.thp) {
         const head = L.page as Page;
         entry = find_subpage(head, L.xas.xa_index);
         L.nr_entries = L.ret + 1;
@@ -339,12 +350,12 @@ export function* find_get_entries(
         );
       }
     }
-    indices[L.ret] = L.xas.xa_index;
-    pvec.pages[L.ret] = entry;
+    L.indices[L.ret] = L.xas.xa_index;
+    L.pvec.pages[L.ret] = entry;
     if (++L.ret === L.nr_entries) break;
   }
   rcu_read_unlock();
-  pvec.nr = L.ret;
+  L.pvec.nr = L.ret;
   return leave(L.ret);
 }
 
@@ -383,77 +394,86 @@ export function* find_lock_entries(
   indices: number[],
 ): Gen<number> {
   const L = enter(FN_find_lock_entries, {
+    mapping,
+    start,
+    end,
+    pvec,
+    indices,
     xas: XA_STATE(mapping.i_pages, start),
     page: null as XaEntry,
+    action: "add" as "add" | "unlock" | "put",
+    thp: false,
   });
   rcu_read_lock();
   for (;;) {
-    L.page = yield* find_get_entry(L.xas, end);
+    L.action = "add";
+    L.thp = false;
+    L.page = yield* find_get_entry(L.xas, L.end);
     if (L.page === null) break;
+    // e and page: aliases of L.page, which does not change before the next find_get_entry.
     const e = L.page;
-    let action: "add" | "unlock" | "put" = "add";
     if (!xa_is_value(e)) {
       const page = e as Page;
       read(page.id);
       const index = page.index;
-      if (index < start) action = "put";
+      if (index < L.start) L.action = "put";
       else if (!patched("remove-find-lock-entries-index-check") && !patched("check-mapping-in-truncate")) {
         VM_BUG_ON_PAGE(() => index !== L.xas.xa_index, page, at(2096), "page->index != xas.xa_index");
       }
       yield S_fle_index;
-      if (action === "add") {
+      if (L.action === "add") {
         read(page.id);
-        if (page.index + thp_nr_pages(page) - 1 > end) action = "put";
+        if (page.index + thp_nr_pages(page) - 1 > L.end) L.action = "put";
         yield S_fle_end;
       }
-      if (action === "add") {
+      if (L.action === "add") {
         if (!trylock_page(page)) {
-          action = "put";
+          L.action = "put";
           note(() => `trylock_page(${page.name}) fails: skip it`);
         }
         yield S_fle_trylock;
       }
-      if (action === "add") {
+      if (L.action === "add") {
         read(page.id);
-        if (page.mapping !== mapping || PageWriteback(page)) action = "unlock";
+        if (page.mapping !== L.mapping || PageWriteback(page)) L.action = "unlock";
         yield S_fle_mapping;
       }
-      if (action === "add") {
+      if (L.action === "add") {
         VM_BUG_ON_PAGE(() => !thp_contains(page, L.xas.xa_index), page, at(2103), "!thp_contains(page, xas.xa_index)");
         if (patched("check-mapping-in-truncate")) {
           // Rongwei Wang's v2 moves the :2096 check here, under the page lock (line of the patched file).
           VM_BUG_ON_PAGE(() => page.index !== L.xas.xa_index, page, at(2109), "page->index != xas.xa_index");
         }
       }
-      if (action === "unlock") {
+      if (L.action === "unlock") {
         unlock_page(page);
         yield S_fle_unlock;
-        action = "put";
+        L.action = "put";
       }
-      if (action === "put") {
+      if (L.action === "put") {
         put_page(page);
         yield S_fle_put;
       }
     }
-    if (action === "add") {
-      indices[pvec.nr] = L.xas.xa_index;
-      if (pagevec_add(pvec, e) === 0) break;
+    if (L.action === "add") {
+      L.indices[L.pvec.nr] = L.xas.xa_index;
+      if (pagevec_add(L.pvec, e) === 0) break;
     }
     // next: (:2114–2121)
     if (!xa_is_value(e)) {
       const page = e as Page;
-      const thp = PageTransHuge(page);
-      if (thp) {
+      L.thp = PageTransHuge(page);
+      if (L.thp) {
         const nr_pages = thp_nr_pages(page);
         read(page.id);
         xas_set(L.xas, page.index + nr_pages);
       }
       yield S_fle_next;
-      if (thp && L.xas.xa_index < thp_nr_pages(page)) break;
+      if (L.thp && L.xas.xa_index < thp_nr_pages(page)) break;
     }
   }
   rcu_read_unlock();
-  return leave(pagevec_count(pvec));
+  return leave(pagevec_count(L.pvec));
 }
 
 // ===== end of writeback (filemap.c:1582–1609) =====
@@ -470,13 +490,13 @@ const S_epw_put = site(F, 1608, "end_page_writeback", "put_page(page)");
  * PG_reclaim rotation is not modelled (no reclaim).
  */
 export function* end_page_writeback(page: Page): Gen<void> {
-  enterFn(FN_end_page_writeback);
+  const L = enter(FN_end_page_writeback, { page });
   get_page(page);
   yield S_epw_get;
-  const was = yield* test_clear_page_writeback(page);
+  const was = yield* test_clear_page_writeback(L.page);
   BUG_ON(!was, at(1604), "!test_clear_page_writeback(page)");
   // wake_up_page(page, PG_writeback) (:1607): waiters re-check their condition.
-  put_page(page);
+  put_page(L.page);
   yield S_epw_put;
   leave(undefined);
 }

@@ -15,7 +15,7 @@
  * filemap_read_page), filemap_fault gives up with VM_FAULT_SIGBUS ("no page"). Only a truncation can
  * leave a hole, so only faults racing or following a truncation end that way.
  */
-import { enter, enterFn, type Gen, leave, note, read, waitUntil } from "../../engine/runtime.js";
+import { enter, type Gen, leave, note, read, waitUntil } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE } from "../bug.js";
 import type { address_space } from "../include/linux/fs.js";
@@ -86,19 +86,27 @@ const S_mge_put = site(F, 1845, "mapping_get_entry", "put_page(page): slot chang
  * (docs/model.md, "Spin loops").
  */
 export function* mapping_get_entry(mapping: address_space, index: number): Gen<XaEntry> {
-  const L = enter(FN_mapping_get_entry, { xas: XA_STATE(mapping.i_pages, index), page: null as XaEntry });
+  const L = enter(FN_mapping_get_entry, {
+    mapping,
+    index,
+    xas: XA_STATE(mapping.i_pages, index),
+    page: null as XaEntry,
+    got: false,
+  });
   rcu_read_lock();
   for (;;) {
     // repeat: (:1824)
+    L.got = false;
     xas_reset(L.xas);
     L.page = yield* xas_load(L.xas);
     if (xas_retry(L.xas, L.page)) continue;
     if (L.page === null || xa_is_value(L.page)) break;
+    // Alias of L.page, which does not change before the next xas_load.
     const page = L.page as Page;
-    const got = page_cache_get_speculative(page);
+    L.got = page_cache_get_speculative(page);
     yield S_mge_get;
-    if (!got) {
-      yield wait_frozen_page(S_mge_frozen, mapping.i_pages, index, page);
+    if (!L.got) {
+      yield wait_frozen_page(S_mge_frozen, L.mapping.i_pages, L.index, page);
       continue;
     }
     const again = yield* xas_reload(L.xas);
@@ -135,30 +143,32 @@ const S_pgp_put = site(F, 1916, "pagecache_get_page", "page->mapping != mapping:
  * unlock and put of a truncated page. The ->mapping read is under the page lock and folds.
  */
 export function* pagecache_get_page(mapping: address_space, index: number, fgp_flags: number): Gen<XaEntry> {
-  const L = enter(FN_pagecache_get_page, { page: null as XaEntry });
+  const L = enter(FN_pagecache_get_page, { mapping, index, fgp_flags, page: null as XaEntry, ok: false });
   for (;;) {
     // repeat: (:1893)
-    L.page = yield* mapping_get_entry(mapping, index);
+    L.page = yield* mapping_get_entry(L.mapping, L.index);
     if (xa_is_value(L.page)) {
-      if ((fgp_flags & FGP_ENTRY) !== 0) return leave(L.page);
+      if ((L.fgp_flags & FGP_ENTRY) !== 0) return leave(L.page);
       L.page = null;
     }
     if (L.page === null) break;
+    // Alias of L.page, which does not change before the next mapping_get_entry.
     const page = L.page as Page;
-    if ((fgp_flags & FGP_LOCK) !== 0) {
-      if ((fgp_flags & FGP_NOWAIT) !== 0) {
-        const ok = trylock_page(page);
+    if ((L.fgp_flags & FGP_LOCK) !== 0) {
+      if ((L.fgp_flags & FGP_NOWAIT) !== 0) {
+        L.ok = trylock_page(page);
         yield S_pgp_trylock;
-        if (!ok) {
+        if (!L.ok) {
           put_page(page);
           yield S_pgp_put_nowait;
           return leave(null);
         }
+        L.ok = false;
       } else {
         yield* lock_page(page);
       }
       read(page.id);
-      if (page.mapping !== mapping) {
+      if (page.mapping !== L.mapping) {
         // Has the page been truncated? (:1914)
         unlock_page(page);
         yield S_pgp_unlock;
@@ -166,14 +176,14 @@ export function* pagecache_get_page(mapping: address_space, index: number, fgp_f
         yield S_pgp_put;
         continue;
       }
-      VM_BUG_ON_PAGE(() => !thp_contains(page, index), page, at(1919), "!thp_contains(page, index)");
+      VM_BUG_ON_PAGE(() => !thp_contains(page, L.index), page, at(1919), "!thp_contains(page, index)");
     }
-    if ((fgp_flags & FGP_HEAD) === 0) L.page = find_subpage(page, index);
+    if ((L.fgp_flags & FGP_HEAD) === 0) L.page = find_subpage(page, L.index);
     return leave(L.page);
   }
   // no_page: (:1932)
-  if ((fgp_flags & FGP_CREAT) !== 0) {
-    note(() => `no page at index ${index}: the model reads no page in (FGP_CREAT not modelled)`);
+  if ((L.fgp_flags & FGP_CREAT) !== 0) {
+    note(() => `no page at index ${L.index}: the model reads no page in (FGP_CREAT not modelled)`);
   }
   return leave(null);
 }
@@ -189,8 +199,9 @@ const S_lpk_got = site(F, 1656, "__lock_page_killable", "take PG_locked after wa
  * modelled thread gets a fatal signal, so it always returns 0 with the lock held. Model: as __lock_page.
  */
 function* __lock_page_killable(page: Page): Gen<number> {
-  enterFn(FN___lock_page_killable);
+  const L = enter(FN___lock_page_killable, { head: null as Page | null });
   const head = compound_head(page);
+  L.head = head; // head: alias of L.head, which never changes
   for (;;) {
     yield waitUntil(S_lpk_wait, () => (head.flags & (1 << PG_locked)) === 0, `page lock of ${head.name}`);
     if (!test_and_set_bit(PG_locked, head)) break;
@@ -201,6 +212,9 @@ function* __lock_page_killable(page: Page): Gen<number> {
 
 /** filemap_fault's locals: what steers it across a yield. */
 interface FaultLocals {
+  readonly vmf: vm_fault;
+  /** vmf->vma->vm_file->f_mapping (the model's file->f_inode->i_mapping). */
+  readonly mapping: address_space;
   readonly offset: number;
   page: Page | null;
   /** The file pinned when mmap_lock was dropped to sleep (maybe_unlock_mmap_for_io): a retry is due. */
@@ -208,6 +222,10 @@ interface FaultLocals {
   /** invalidate_lock held shared. */
   mapping_locked: boolean;
   ret: number;
+  /** Model: the PageUptodate read of the found page, tested after its step. */
+  uptodate: boolean;
+  /** Model: false only on the first pass, which goes to the lock with the page find_get_page found. */
+  retry_find: boolean;
 }
 
 const FN_lock_page_maybe_drop_mmap = fn("lock_page_maybe_drop_mmap", F, 2899);
@@ -222,20 +240,21 @@ const S_lpmdm_trylock = site(F, 2902, "lock_page_maybe_drop_mmap", "trylock_page
  * which the fault must return VM_FAULT_RETRY) and sleep for the lock.
  * Return: 1 with the page locked, 0 without. Model: one step for the trylock, the sleep's steps.
  */
-function* lock_page_maybe_drop_mmap(vmf: vm_fault, page: Page, L: FaultLocals): Gen<number> {
-  enterFn(FN_lock_page_maybe_drop_mmap);
-  const ok = trylock_page(page);
+function* lock_page_maybe_drop_mmap(vmf: vm_fault, page: Page, fpin: FaultLocals): Gen<number> {
+  // fpin: the caller's frame locals, where the model keeps *fpin (C: struct file **fpin).
+  const L = enter(FN_lock_page_maybe_drop_mmap, { vmf, page, fpin, ok: false });
+  L.ok = trylock_page(page);
   yield S_lpmdm_trylock;
-  if (ok) return leave(1);
-  if ((vmf.flags & FAULT_FLAG_RETRY_NOWAIT) !== 0) return leave(0);
-  if (!L.fpin && fault_flag_allow_retry_first(vmf.flags)) {
-    L.fpin = true; // get_file + mmap_read_unlock (not modelled)
-    note(() => `trylock_page(${page.name}) fails: drop mmap_lock and sleep, then retry the fault`);
+  if (L.ok) return leave(1);
+  if ((L.vmf.flags & FAULT_FLAG_RETRY_NOWAIT) !== 0) return leave(0);
+  if (!L.fpin.fpin && fault_flag_allow_retry_first(L.vmf.flags)) {
+    L.fpin.fpin = true; // get_file + mmap_read_unlock (not modelled)
+    note(() => `trylock_page(${L.page.name}) fails: drop mmap_lock and sleep, then retry the fault`);
   }
-  if ((vmf.flags & FAULT_FLAG_KILLABLE) === 0) {
+  if ((L.vmf.flags & FAULT_FLAG_KILLABLE) === 0) {
     throw new Error("lock_page_maybe_drop_mmap: only killable (user) faults are modelled");
   }
-  yield* __lock_page_killable(page);
+  yield* __lock_page_killable(L.page);
   return leave(1);
 }
 
@@ -276,55 +295,60 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
   const mapping = vmf.vma.vm_file.f_inode.i_mapping;
   const inode = mapping.host;
   const L = enter<FaultLocals>(FN_filemap_fault, {
+    vmf,
+    mapping,
     offset: vmf.pgoff,
     page: null,
     fpin: false,
     mapping_locked: false,
     ret: 0,
+    uptodate: false,
+    retry_find: false,
   });
   const max_off = Math.ceil(inode.i_size / 4096); // i_size_read (:3049)
   if (L.offset >= max_off) return leave(VM_FAULT_SIGBUS);
 
-  L.page = (yield* pagecache_get_page(mapping, L.offset, 0)) as Page | null; // find_get_page (:3056)
-  let retry_find = false;
+  L.page = (yield* pagecache_get_page(L.mapping, L.offset, 0)) as Page | null; // find_get_page (:3056)
   if (L.page !== null) {
     // do_async_mmap_readahead (:3063): no PG_readahead page exists in the model.
-    const uptodate = PageUptodate(L.page);
+    L.uptodate = PageUptodate(L.page);
     yield S_ff_uptodate;
-    if (!uptodate) {
-      yield* down_read(mapping.invalidate_lock); // :3065
+    if (!L.uptodate) {
+      yield* down_read(L.mapping.invalidate_lock); // :3065
       L.mapping_locked = true;
     }
+    L.uptodate = false;
   } else {
     L.ret = VM_FAULT_MAJOR; // :3072; do_sync_mmap_readahead (:3073) reads nothing in the model
-    retry_find = true;
+    L.retry_find = true;
   }
 
   for (;;) {
-    if (retry_find) {
+    if (L.retry_find) {
       // retry_find: (:3074)
       if (!L.mapping_locked) {
-        yield* down_read(mapping.invalidate_lock); // :3080
+        yield* down_read(L.mapping.invalidate_lock); // :3080
         L.mapping_locked = true;
       }
-      L.page = (yield* pagecache_get_page(mapping, L.offset, FGP_CREAT | FGP_FOR_MMAP)) as Page | null;
+      L.page = (yield* pagecache_get_page(L.mapping, L.offset, FGP_CREAT | FGP_FOR_MMAP)) as Page | null;
       if (L.page === null) {
         // The C would have added and read a new page here; the model gives up on the access.
-        up_read(mapping.invalidate_lock);
+        up_read(L.mapping.invalidate_lock);
         L.mapping_locked = false;
         note(() => `no page at index ${L.offset}: VM_FAULT_SIGBUS (the model reads no page in)`);
         yield S_ff_nopage;
         return leave(VM_FAULT_SIGBUS);
       }
     }
-    retry_find = true;
+    L.retry_find = true;
+    // Alias of L.page, which does not change until it is set to null before a `continue`.
     const page = L.page as Page;
-    if ((yield* lock_page_maybe_drop_mmap(vmf, page, L)) === 0) return yield* out_retry(L, mapping);
+    if ((yield* lock_page_maybe_drop_mmap(L.vmf, page, L)) === 0) return yield* out_retry(L);
 
     // Did it get truncated? (:3098) ->mapping, ->index and PG_uptodate are stable under the page lock.
     const head = compound_head(page);
     read(head.id);
-    if (head.mapping !== mapping) {
+    if (head.mapping !== L.mapping) {
       note(() => `${head.name}->mapping changed: truncated, look again`);
       unlock_page(page);
       yield S_ff_unlock_truncated;
@@ -349,28 +373,31 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
     if (L.fpin) {
       unlock_page(page);
       yield S_ff_unlock_fpin;
-      return yield* out_retry(L, mapping);
+      return yield* out_retry(L);
     }
     if (L.mapping_locked) {
-      up_read(mapping.invalidate_lock); // :3134
+      up_read(L.mapping.invalidate_lock); // :3134
       L.mapping_locked = false;
     }
     // i_size re-check under the page lock (:3140): i_size never changes in the model.
-    vmf.page = page;
+    L.vmf.page = page;
     return leave(L.ret | VM_FAULT_LOCKED);
   }
 }
 
-/** filemap_fault's out_retry: label (:3169): drop the page and invalidate_lock, return VM_FAULT_RETRY. */
-function* out_retry(L: FaultLocals, mapping: address_space): Gen<number> {
+/**
+ * filemap_fault's out_retry: label (:3169): drop the page and invalidate_lock, return VM_FAULT_RETRY.
+ * No frame of its own (it is part of filemap_fault): its only variable, L, is filemap_fault's frame locals.
+ */
+function* out_retry(L: FaultLocals): Gen<number> {
   if (L.page !== null) {
     put_page(L.page);
     L.page = null;
-    if (L.mapping_locked) up_read(mapping.invalidate_lock);
+    if (L.mapping_locked) up_read(L.mapping.invalidate_lock);
     L.mapping_locked = false;
     yield S_ff_retry_put;
   } else if (L.mapping_locked) {
-    up_read(mapping.invalidate_lock);
+    up_read(L.mapping.invalidate_lock);
     L.mapping_locked = false;
   }
   // fput(fpin) (:3180): struct file references are not modelled.

@@ -1,5 +1,5 @@
 /** mm/page-writeback.c: the end of writeback and waiting for it. */
-import { enterFn, type Gen, leave, waitUntil } from "../../engine/runtime.js";
+import { enter, type Gen, leave, waitUntil } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import type { address_space } from "../include/linux/fs.js";
 import { page_mapping } from "../include/linux/mm.js";
@@ -18,18 +18,17 @@ const S_tcpw_clear = site(F, 2781, "test_clear_page_writeback", "TestClearPageWr
  * Return: whether PG_writeback was set.
  */
 export function* test_clear_page_writeback(page: Page): Gen<boolean> {
-  enterFn(FN_test_clear_page_writeback);
-  const mapping: address_space | null = page_mapping(page);
-  let ret: boolean;
-  if (mapping !== null) {
-    yield* spin_lock_irq(mapping.i_pages.xa_lock);
-    ret = TestClearPageWriteback(page);
-    spin_unlock_irq(mapping.i_pages.xa_lock);
+  const L = enter(FN_test_clear_page_writeback, { page, mapping: null as address_space | null, ret: false });
+  L.mapping = page_mapping(page);
+  if (L.mapping !== null) {
+    yield* spin_lock_irq(L.mapping.i_pages.xa_lock);
+    L.ret = TestClearPageWriteback(L.page);
+    spin_unlock_irq(L.mapping.i_pages.xa_lock);
   } else {
-    ret = TestClearPageWriteback(page);
+    L.ret = TestClearPageWriteback(L.page);
   }
   yield S_tcpw_clear;
-  return leave(ret);
+  return leave(L.ret);
 }
 
 const FN_wait_on_page_writeback = fn("wait_on_page_writeback", F, 2879);
@@ -38,13 +37,17 @@ const S_wopw_wait = site(F, 2883, "wait_on_page_writeback", "sleep until writeba
 
 /** wait_on_page_writeback (page-writeback.c:2879): while PageWriteback, sleep on PG_writeback. */
 export function* wait_on_page_writeback(page: Page): Gen<void> {
-  enterFn(FN_wait_on_page_writeback);
+  // wb: the model's PageWriteback read, tested after its step; head: the page the wait is on.
+  const L = enter(FN_wait_on_page_writeback, { page, wb: false, head: null as Page | null });
   for (;;) {
-    const wb = PageWriteback(page);
+    L.wb = PageWriteback(L.page);
     yield S_wopw_test;
-    if (!wb) break;
-    const head = compound_head(page);
+    if (!L.wb) break;
+    // Alias of L.head, which does not change while the thread waits.
+    const head = compound_head(L.page);
+    L.head = head;
     yield waitUntil(S_wopw_wait, () => (head.flags & (1 << PG_writeback)) === 0, `writeback of ${head.name}`);
+    L.head = null;
   }
   leave(undefined);
 }

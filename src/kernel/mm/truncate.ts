@@ -34,8 +34,8 @@ const FN___clear_shadow_entry = fn("__clear_shadow_entry", F, 34);
 
 /** __clear_shadow_entry (truncate.c:34): clear @entry at @index if it is still there. xa_lock held. */
 function* __clear_shadow_entry(mapping: address_space, index: number, entry: XaEntry): Gen<void> {
-  const L = enter(FN___clear_shadow_entry, { xas: XA_STATE(mapping.i_pages, index) });
-  if ((yield* xas_load(L.xas)) === entry) yield* xas_store(L.xas, null);
+  const L = enter(FN___clear_shadow_entry, { entry, xas: XA_STATE(mapping.i_pages, index) });
+  if ((yield* xas_load(L.xas)) === L.entry) yield* xas_store(L.xas, null);
   leave(undefined);
 }
 
@@ -50,19 +50,19 @@ function* truncate_exceptional_pvec_entries(mapping: address_space, pvec: pageve
   let j = 0;
   while (j < pagevec_count(pvec) && !xa_is_value(pvec.pages[j] as XaEntry)) j++;
   if (j === pagevec_count(pvec)) return;
-  const L = enter(FN_truncate_exceptional_pvec_entries, { i: j, j });
-  yield* spin_lock_irq(mapping.i_pages.xa_lock);
-  for (L.i = j; L.i < pagevec_count(pvec); L.i++) {
-    const e = pvec.pages[L.i] as XaEntry;
+  const L = enter(FN_truncate_exceptional_pvec_entries, { mapping, pvec, indices, i: j, j });
+  yield* spin_lock_irq(L.mapping.i_pages.xa_lock);
+  for (L.i = L.j; L.i < pagevec_count(L.pvec); L.i++) {
+    const e = L.pvec.pages[L.i] as XaEntry;
     if (!xa_is_value(e)) {
-      pvec.pages[L.j++] = e;
+      L.pvec.pages[L.j++] = e;
       continue;
     }
-    yield* __clear_shadow_entry(mapping, indices[L.i] as number, e);
+    yield* __clear_shadow_entry(L.mapping, L.indices[L.i] as number, e);
   }
-  spin_unlock_irq(mapping.i_pages.xa_lock);
-  pvec.nr = L.j;
-  pvec.pages.length = L.j;
+  spin_unlock_irq(L.mapping.i_pages.xa_lock);
+  L.pvec.nr = L.j;
+  L.pvec.pages.length = L.j;
   leave(undefined);
 }
 
@@ -74,13 +74,13 @@ const S_tcp_clean = site(F, 183, "truncate_cleanup_page", "cancel_dirty_page(pag
  * modelled: no filesystem has PG_private here), cancel dirtiness, clear PG_mappedtodisk. Page locked.
  */
 function* truncate_cleanup_page(page: Page): Gen<void> {
-  enterFn(FN_truncate_cleanup_page);
+  const L = enter(FN_truncate_cleanup_page, { page });
   if (page_mapped(page)) yield* unmap_mapping_page(page);
-  if (PagePrivate(page)) {
+  if (PagePrivate(L.page)) {
     // do_invalidatepage (:176): the modelled files carry no private data.
   }
-  TestClearPageDirty(page); // cancel_dirty_page (:183): accounting is not modelled
-  ClearPageMappedToDisk(page);
+  TestClearPageDirty(L.page); // cancel_dirty_page (:183): accounting is not modelled
+  ClearPageMappedToDisk(L.page);
   yield S_tcp_clean;
   leave(undefined);
 }
@@ -99,17 +99,17 @@ const S_tip_mapping = site(F, 215, "truncate_inode_page", "page->mapping != mapp
  * C: mm/truncate.c:211–221. Model: one step at the ->mapping read (stable under the page lock).
  */
 export function* truncate_inode_page(mapping: address_space, page: Page): Gen<number> {
-  enterFn(FN_truncate_inode_page);
+  const L = enter(FN_truncate_inode_page, { page, stale: false });
   if (!patched("remove-truncate-pagetail-check")) {
     VM_BUG_ON_PAGE(() => PageTail(page), page, at(213), "PageTail(page)");
   }
   read(page.id);
-  const stale = page.mapping !== mapping;
-  note(() => (stale ? `${page.name}->mapping changed: -EIO` : `delete ${page.name} from the page cache`));
+  L.stale = page.mapping !== mapping;
+  note(() => (L.stale ? `${page.name}->mapping changed: -EIO` : `delete ${page.name} from the page cache`));
   yield S_tip_mapping;
-  if (stale) return leave(-5);
-  yield* truncate_cleanup_page(page);
-  yield* delete_from_page_cache(page);
+  if (L.stale) return leave(-5);
+  yield* truncate_cleanup_page(L.page);
+  yield* delete_from_page_cache(L.page);
   return leave(0);
 }
 
@@ -144,6 +144,10 @@ const CHECK_MAPPING = "check-mapping-in-truncate";
  */
 export function* truncate_inode_pages_range(mapping: address_space, lstart: number, lend: number): Gen<void> {
   const L = enter(FN_truncate_inode_pages_range, {
+    mapping,
+    lstart,
+    lend,
+    empty: false,
     start: 0,
     end: 0,
     index: 0,
@@ -151,19 +155,19 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
     pvec: new pagevec(),
     indices: new Array<number>(PAGEVEC_SIZE).fill(0),
   });
-  const empty = mapping_empty(mapping);
+  L.empty = mapping_empty(mapping);
   yield S_tipr_empty;
-  if (empty) return leave(undefined);
-  if (lstart % 4096 !== 0 || (lend !== -1 && (lend + 1) % 4096 !== 0)) {
+  if (L.empty) return leave(undefined);
+  if (L.lstart % 4096 !== 0 || (L.lend !== -1 && (L.lend + 1) % 4096 !== 0)) {
     throw new Error("truncate_inode_pages_range: partial pages are not modelled");
   }
-  L.start = Math.ceil(lstart / 4096);
-  L.end = lend === -1 ? Number.MAX_SAFE_INTEGER : (lend + 1) / 4096;
+  L.start = Math.ceil(L.lstart / 4096);
+  L.end = L.lend === -1 ? Number.MAX_SAFE_INTEGER : (L.lend + 1) / 4096;
 
   // Pass 1 (:318–331).
   pagevec_init(L.pvec);
   L.index = L.start;
-  while (L.index < L.end && (yield* find_lock_entries(mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
+  while (L.index < L.end && (yield* find_lock_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
     if (patched(CHECK_MAPPING)) {
       // v2: index = indices[last] + thp_nr_pages(pvec.pages[last]). For a value entry the C would read
       // page flags through a non-pointer; the built-in scenarios have no shadow entries.
@@ -173,9 +177,9 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
     } else {
       L.index = (L.indices[pagevec_count(L.pvec) - 1] as number) + 1;
     }
-    yield* truncate_exceptional_pvec_entries(mapping, L.pvec, L.indices);
+    yield* truncate_exceptional_pvec_entries(L.mapping, L.pvec, L.indices);
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) yield* truncate_cleanup_page(L.pvec.pages[L.i] as Page);
-    yield* delete_from_page_cache_batch(mapping, L.pvec);
+    yield* delete_from_page_cache_batch(L.mapping, L.pvec);
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) {
       unlock_page(L.pvec.pages[L.i] as Page);
       yield S_tipr_unlock1;
@@ -189,7 +193,7 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
   L.index = L.start;
   for (;;) {
     yield S_tipr_resched;
-    if ((yield* find_get_entries(mapping, L.index, L.end - 1, L.pvec, L.indices)) === 0) {
+    if ((yield* find_get_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) === 0) {
       if (L.index === L.start) break;
       L.index = L.start;
       continue;
@@ -198,9 +202,10 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
       const e = L.pvec.pages[L.i] as XaEntry;
       L.index = L.indices[L.i] as number;
       if (xa_is_value(e)) continue;
+      // Alias of L.pvec.pages[L.i]: nothing changes the pagevec before the next lookup.
       const page = e as Page;
       yield* lock_page(page);
-      if (patched(CHECK_MAPPING) && page_mapping(page) !== mapping) {
+      if (patched(CHECK_MAPPING) && page_mapping(page) !== L.mapping) {
         // v2: already truncated, or a collapse_file rollback cleared new_page->mapping: the page
         // (a tail, when the lookup met a THP part-way) is not truncated; restart from start.
         unlock_page(page);
@@ -212,11 +217,11 @@ export function* truncate_inode_pages_range(mapping: address_space, lstart: numb
       WARN_ON(page_to_index(page) !== L.index, at(395), "page_to_index(page) != index");
       yield S_tipr_warn;
       yield* wait_on_page_writeback(page);
-      yield* truncate_inode_page(mapping, page);
+      yield* truncate_inode_page(L.mapping, page);
       unlock_page(page);
       yield S_tipr_unlock2;
     }
-    yield* truncate_exceptional_pvec_entries(mapping, L.pvec, L.indices);
+    yield* truncate_exceptional_pvec_entries(L.mapping, L.pvec, L.indices);
     yield* pagevec_release(L.pvec);
     L.index++;
   }
@@ -239,11 +244,10 @@ const FN_truncate_pagecache = fn("truncate_pagecache", F, 720);
  * No lock is taken here: i_rwsem is the caller's job.
  */
 export function* truncate_pagecache(ino: inode, newsize: number): Gen<void> {
-  enterFn(FN_truncate_pagecache);
-  const mapping = ino.i_mapping;
-  const holebegin = Math.ceil(newsize / 4096) * 4096;
-  yield* unmap_mapping_range(mapping, holebegin, 0, 1);
-  yield* truncate_inode_pages(mapping, newsize);
-  yield* unmap_mapping_range(mapping, holebegin, 0, 1);
+  const L = enter(FN_truncate_pagecache, { newsize, mapping: ino.i_mapping, holebegin: 0 });
+  L.holebegin = Math.ceil(newsize / 4096) * 4096;
+  yield* unmap_mapping_range(L.mapping, L.holebegin, 0, 1);
+  yield* truncate_inode_pages(L.mapping, L.newsize);
+  yield* unmap_mapping_range(L.mapping, L.holebegin, 0, 1);
   leave(undefined);
 }
