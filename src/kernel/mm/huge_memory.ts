@@ -148,18 +148,23 @@ const S_shp_put = site(F, 2492, "__split_huge_page", "put_page(subpage)");
 function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<void> {
   const head = compound_head(page);
   const L = enter(FN___split_huge_page, {
+    page,
+    list,
+    end,
     head,
+    mapping: as_mapping(head.mapping) as address_space,
     nr: thp_nr_pages(head),
     i: 0,
     subpages: (head.subpages ?? [head]).slice(),
     xas: null as xa_state | null,
   });
-  const mapping = as_mapping(head.mapping) as address_space;
+  // head and mapping below are aliases of L.head and L.mapping, never reassigned.
+  const mapping = L.mapping;
   // split_page_memcg (:2416) and lock_page_lruvec (:2427): memcg and LRU lists are not modelled.
   for (L.i = L.nr - 1; L.i >= 1; L.i--) {
-    __split_huge_page_tail(head, L.i, list);
-    const tail = L.subpages[L.i] as Page;
-    if (tail.index >= end) {
+    __split_huge_page_tail(head, L.i, L.list);
+    const tail = L.subpages[L.i] as Page; // === L.subpages[L.i] at every yield of this iteration
+    if (tail.index >= L.end) {
       // :2434–2439: beyond EOF.
       ClearPageDirty(tail);
       yield* __delete_from_page_cache(tail, null);
@@ -170,6 +175,7 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
       yield* xas_store(L.xas, tail); // :2441 __xa_store
     }
   }
+  L.xas = null; // dead
   // ClearPageCompound(head) (:2449): the head becomes an order-0 page.
   write(head.id);
   clear_bit(PG_head, head);
@@ -181,8 +187,8 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
   yield S_shp_unfreeze_head;
   // remap_page (:2471): nothing to do for file pages (unmap_page left no migration entries).
   for (L.i = 0; L.i < L.nr; L.i++) {
-    const subpage = L.subpages[L.i] as Page;
-    if (subpage === page) continue;
+    const subpage = L.subpages[L.i] as Page; // === L.subpages[L.i] at every yield of this iteration
+    if (subpage === L.page) continue;
     unlock_page(subpage); // :2483
     yield S_shp_unlock;
     put_page(subpage); // :2492
@@ -228,13 +234,13 @@ const S_csh_count = site(F, 2590, "can_split_huge_page", "page_count(page)");
  * Model: one step for the mapcounts, one for the refcount read.
  */
 function* can_split_huge_page(page: Page, pins: { extra_pins: number }): Gen<boolean> {
-  const L = enter(FN_can_split_huge_page, { mapcount: 0 });
-  pins.extra_pins = thp_nr_pages(page); // file/shmem: additional pins from the page cache (:2587)
-  L.mapcount = total_mapcount(page);
+  const L = enter(FN_can_split_huge_page, { page, pins, mapcount: 0, ok: false });
+  L.pins.extra_pins = thp_nr_pages(L.page); // file/shmem: additional pins from the page cache (:2587)
+  L.mapcount = total_mapcount(L.page);
   yield S_csh_mapcount;
-  const ok = L.mapcount === page_count(page) - pins.extra_pins - 1;
+  L.ok = L.mapcount === page_count(L.page) - L.pins.extra_pins - 1;
   yield S_csh_count;
-  return leave(ok);
+  return leave(L.ok);
 }
 
 /**
@@ -283,6 +289,7 @@ export function* split_huge_page_to_list(page: Page, list: Page[] | null): Gen<n
   const head = compound_head(page);
   const L = enter(FN_split_huge_page_to_list, {
     page,
+    list,
     head,
     mapping: null as address_space | null,
     pins: { extra_pins: 0 },
@@ -336,7 +343,7 @@ export function* split_huge_page_to_list(page: Page, list: Page[] | null): Gen<n
       filemap_nr_thps_dec(mapping);
       yield S_sh_nr_thps;
     }
-    yield* __split_huge_page(page, list, L.end); // :2715
+    yield* __split_huge_page(L.page, L.list, L.end); // :2715
     L.ret = 0;
   }
   // out_unlock (:2727)

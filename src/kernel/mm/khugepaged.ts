@@ -139,12 +139,18 @@ function khugepaged_alloc_page(hpage: HPage): Page {
 
 /** collapse_file's locals: everything that steers it across a yield. */
 interface CollapseLocals {
+  /** The file collapsed (allow_write_access at the end, patch deny-write-access-in-collapse). */
+  readonly file: file;
+  /** khugepaged's huge page slot, emptied on success (:1930). */
+  readonly hpage: HPage;
   readonly mapping: address_space;
   readonly start: number;
   /** start + HPAGE_PMD_NR (exclusive). */
   readonly end: number;
   readonly is_shmem: boolean;
   readonly xas: xa_state;
+  /** deny_write_access(file) failed (patch deny-write-access-in-collapse). */
+  denied: boolean;
   new_page: Page | null;
   index: number;
   /** The entry of the slot being worked on (a page, a value entry, or null). */
@@ -154,7 +160,7 @@ interface CollapseLocals {
   /** Holes filled with new_page (shmem only). */
   nr_none: number;
   result: number;
-  /** page_mapped(page) as read at :1823. */
+  /** page_mapped(page) as read at :1823 (false again once unmap_mapping_pages is called). */
   mapped: boolean;
   nr: number;
 }
@@ -227,11 +233,14 @@ const S_cf_allow = site(F, 1972, "collapse_file", "allow_write_access(file) (Son
 export function* collapse_file(_mm: unknown, file: file, start: number, hpage: HPage): Gen<number> {
   const mapping = file.f_inode.i_mapping;
   const L = enter<CollapseLocals>(FN_collapse_file, {
+    file,
+    hpage,
     mapping,
     start,
     end: start + HPAGE_PMD_NR(),
     is_shmem: shmem_file(file),
     xas: XA_STATE_ORDER(mapping.i_pages, start, HPAGE_PMD_ORDER()),
+    denied: false,
     new_page: null,
     index: start,
     page: null,
@@ -251,13 +260,14 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   if (patched(DENY_WRITE)) {
     // Song Liu (27 Sep 2021), before the allocation: refuse while the file is open for write; otherwise
     // hold write access denied until the end, so writers' opens fail with -ETXTBSY meanwhile.
-    const denied = deny_write_access(file) !== 0;
-    note(() => (denied ? "deny_write_access fails: the file is open for write" : "write access denied"));
+    L.denied = deny_write_access(L.file) !== 0;
+    note(() => (L.denied ? "deny_write_access fails: the file is open for write" : "write access denied"));
     yield S_cf_deny;
-    if (denied) return leave(SCAN_BUSY_WRITE);
+    if (L.denied) return leave(SCAN_BUSY_WRITE);
   }
 
-  const new_page = khugepaged_alloc_page(hpage); // :1655
+  // new_page is an alias of L.new_page, which is never reassigned after this.
+  const new_page = khugepaged_alloc_page(L.hpage); // :1655
   L.new_page = new_page;
   // mem_cgroup_charge (:1661): memcg is not modelled and never fails.
 
@@ -269,17 +279,17 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   __SetPageLocked(new_page);
   if (L.is_shmem) __SetPageSwapBacked(new_page);
   write(new_page.id);
-  new_page.index = start;
-  new_page.mapping = mapping;
+  new_page.index = L.start;
+  new_page.mapping = L.mapping;
 
-  xas_set(L.xas, start); // :1692
-  for (L.index = start; L.index < L.end; L.index++) {
+  xas_set(L.xas, L.start); // :1692
+  for (L.index = L.start; L.index < L.end; L.index++) {
     L.page = yield* xas_next(L.xas); // :1694, xa_lock held
     VM_BUG_ON(L.index !== L.xas.xa_index, at(1696), "index != xas.xa_index");
     if (L.is_shmem) {
       if (L.page === null) {
         // A hole (:1698–1717).
-        if (L.index === start) {
+        if (L.index === L.start) {
           if ((yield* xas_next_entry(L.xas, L.end - 1)) === null) {
             L.result = SCAN_TRUNCATED; // :1706: the whole extent is gone
             xas_unlock_irq(L.xas);
@@ -288,7 +298,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
           }
           xas_set(L.xas, L.index);
         }
-        if (!shmem_charge(mapping.host, 1)) {
+        if (!shmem_charge(L.mapping.host, 1)) {
           L.result = SCAN_FAIL; // :1712 (never: the model sets no size limit)
           xas_unlock_irq(L.xas);
           yield S_cf_xa_unlock;
@@ -366,7 +376,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
         L.result = SCAN_PAGE_COMPOUND; // :1792
         break out_unlock;
       }
-      if (page_mapping(page) !== mapping) {
+      if (page_mapping(page) !== L.mapping) {
         L.result = SCAN_TRUNCATED; // :1797
         break out_unlock;
       }
@@ -387,7 +397,10 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
       }
       L.mapped = page_mapped(page); // :1823; zaps drop mappings without the page lock
       yield S_cf_mapped;
-      if (L.mapped) yield* unmap_mapping_pages(mapping, L.index, 1, false); // :1824
+      if (L.mapped) {
+        L.mapped = false; // dead from here on
+        yield* unmap_mapping_pages(L.mapping, L.index, 1, false); // :1824
+      }
 
       yield* xas_lock_irq(L.xas); // :1826
       xas_set(L.xas, L.index);
@@ -420,6 +433,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
     yield S_cf_out_put;
     break;
   }
+  L.page = null; // dead: success and rollback set it per old page
 
   if (L.result === SCAN_SUCCEED) {
     // The loop ran to the end: xa_lock is held and every slot of the range points at new_page.
@@ -429,7 +443,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
       xas_unlock_irq(L.xas); // xa_locked (:1888)
       yield S_cf_xa_unlock;
     } else {
-      filemap_nr_thps_inc(mapping); // :1865
+      filemap_nr_thps_inc(L.mapping); // :1865
       yield S_cf_nr_thps_inc;
       if (patched(DENY_WRITE)) {
         // Song Liu's diff deletes the smp_mb and the open-for-write check (:1866–1878): with write
@@ -438,13 +452,13 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
         yield S_cf_xa_unlock;
       } else {
         // smp_mb() (:1872) pairs with do_dentry_open's; sequential consistency needs nothing more.
-        if (inode_is_open_for_write(mapping.host)) {
+        if (inode_is_open_for_write(L.mapping.host)) {
           L.result = SCAN_FAIL; // :1873
           note(() => "the file is open for write: SCAN_FAIL, roll back");
         } else xas_unlock_irq(L.xas); // nr_none statistics (:1881), xa_locked (:1888)
         yield S_cf_open_for_write;
         if (L.result !== SCAN_SUCCEED) {
-          filemap_nr_thps_dec(mapping); // :1876, goto xa_locked
+          filemap_nr_thps_dec(L.mapping); // :1876, goto xa_locked
           xas_unlock_irq(L.xas);
           yield S_cf_nr_thps_dec;
         }
@@ -454,7 +468,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
 
   // xa_unlocked (:1889).
   if (L.result === SCAN_SUCCEED) {
-    yield* collapse_file_success(L, hpage);
+    yield* collapse_file_success(L);
   } else {
     yield* collapse_file_rollback(L);
   }
@@ -469,7 +483,7 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   VM_BUG_ON(L.pagelist.length !== 0, at(1976), "!list_empty(&pagelist)");
   // mem_cgroup_uncharge(*hpage) (:1978): memcg is not modelled.
   if (patched(DENY_WRITE)) {
-    allow_write_access(file); // Song Liu: after out:, on every path that denied
+    allow_write_access(L.file); // Song Liu: after out:, on every path that denied
     yield S_cf_allow;
   }
   return leave(L.result);
@@ -486,7 +500,7 @@ const FN_collapse_file_success = fn("collapse_file_success", F, 1891);
  * then sees the slot changed: its put may be the one that frees the page. end_page_writeback (race (c))
  * may also be running on it. So each access to an old page is its own step.
  */
-function* collapse_file_success(L: CollapseLocals, hpage: HPage): Gen<void> {
+function* collapse_file_success(L: CollapseLocals): Gen<void> {
   enterFn(FN_collapse_file_success);
   const new_page = L.new_page as Page;
   L.index = L.start;
@@ -513,6 +527,7 @@ function* collapse_file_success(L: CollapseLocals, hpage: HPage): Gen<void> {
     yield S_cf_old_put;
     L.index++;
   }
+  L.page = null;
   L.index = L.end; // trailing clear_highpage loop (:1915–1918)
   SetPageUptodate(new_page); // :1920
   yield S_cf_uptodate;
@@ -525,7 +540,7 @@ function* collapse_file_success(L: CollapseLocals, hpage: HPage): Gen<void> {
   lru_cache_add(new_page); // :1924
   yield S_cf_lru_add;
   // retract_page_tables(mapping, start) (:1929): the model keeps no page tables.
-  hpage.page = null; // :1930
+  L.hpage.page = null; // :1930
   leave(undefined);
 }
 
@@ -624,6 +639,9 @@ function* collapse_file_rollback(L: CollapseLocals): Gen<void> {
       yield* xas_lock_irq(L.xas); // :1966
     }
   }
+  L.page = null;
+  R.entry = null;
+  R.index = 0;
   VM_BUG_ON(L.nr_none !== 0, at(1968), "nr_none");
   xas_unlock_irq(L.xas); // :1969
   yield S_rb_done_unlock;

@@ -86,13 +86,13 @@ const S_sfs_unlock = site(F, 796, "shmem_free_swap", "xa_cmpxchg_irq(&mapping->i
  * free_swap_and_cache is not modelled (there is no swap device).
  */
 function* shmem_free_swap(mapping: address_space, index: number, radswap: XaEntry): Gen<number> {
-  const L = enter(FN_shmem_free_swap, { xas: XA_STATE(mapping.i_pages, index), old: null as XaEntry });
+  const L = enter(FN_shmem_free_swap, { radswap, xas: XA_STATE(mapping.i_pages, index), old: null as XaEntry });
   yield* xas_lock_irq(L.xas);
   L.old = yield* xas_load(L.xas);
-  if (L.old === radswap) yield* xas_store(L.xas, null);
+  if (L.old === L.radswap) yield* xas_store(L.xas, null);
   xas_unlock_irq(L.xas);
   yield S_sfs_unlock;
-  return leave(L.old === radswap ? 0 : -ENOENT);
+  return leave(L.old === L.radswap ? 0 : -ENOENT);
 }
 
 // ===== truncation =====
@@ -154,6 +154,9 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
   const mapping = ino.i_mapping;
   const info = SHMEM_I(ino);
   const L = enter(FN_shmem_undo_range, {
+    ino,
+    mapping,
+    unfalloc,
     start: Math.floor((lstart + PAGE_SIZE - 1) / PAGE_SIZE), // :925
     end: Math.floor((lend + 1) / PAGE_SIZE), // :926
     index: 0,
@@ -178,21 +181,22 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
   // Pass 1 (:941–967).
   pagevec_init(L.pvec);
   L.index = L.start;
-  while (L.index < L.end && (yield* find_lock_entries(mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
+  while (L.index < L.end && (yield* find_lock_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) {
       const e = L.pvec.pages[L.i] as XaEntry;
       L.index = L.indices[L.i] as number; // :948
       if (xa_is_value(e)) {
-        if (unfalloc) continue;
-        if ((yield* shmem_free_swap(mapping, L.index, e)) === 0) L.nr_swaps_freed++; // :953
+        if (L.unfalloc) continue;
+        if ((yield* shmem_free_swap(L.mapping, L.index, e)) === 0) L.nr_swaps_freed++; // :953
         continue;
       }
-      const page = e as Page;
+      const page = e as Page; // === L.pvec.pages[L.i] at every yield of this iteration
       L.index += thp_nr_pages(page) - 1; // :957 (page locked: stable)
-      if (!unfalloc || !PageUptodate(page)) yield* truncate_inode_page(mapping, page); // :959–960
+      if (!L.unfalloc || !PageUptodate(page)) yield* truncate_inode_page(L.mapping, page); // :959–960
       unlock_page(page); // :961
       yield S_sur_unlock1;
     }
+    L.i = 0; // dead until the next walk of the pagevec
     pagevec_remove_exceptionals(L.pvec); // :963
     yield* pagevec_release(L.pvec); // :964
     // cond_resched (:965): the step ended with the release.
@@ -206,7 +210,7 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
   L.index = L.start;
   while (L.index < L.end) {
     yield S_sur_resched; // :999
-    if ((yield* find_get_entries(mapping, L.index, L.end - 1, L.pvec, L.indices)) === 0) {
+    if ((yield* find_get_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) === 0) {
       // :1003: all gone, or a hole punch / unfalloc: done; a truncation restarts to make sure.
       if (L.index === L.start || L.end !== END_MAX) break;
       L.index = L.start;
@@ -216,19 +220,19 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
       const e = L.pvec.pages[L.i] as XaEntry;
       L.index = L.indices[L.i] as number; // :1013
       if (xa_is_value(e)) {
-        if (unfalloc) continue;
-        if ((yield* shmem_free_swap(mapping, L.index, e)) !== 0) {
+        if (L.unfalloc) continue;
+        if ((yield* shmem_free_swap(L.mapping, L.index, e)) !== 0) {
           L.index--; // :1019: swap was replaced by a page, retry
           break;
         }
         L.nr_swaps_freed++;
         continue;
       }
-      const page = e as Page;
+      const page = e as Page; // === L.pvec.pages[L.i] at every yield of this iteration
       yield* lock_page(page); // :1026 (a tail locks its head)
-      if (!unfalloc || !PageUptodate(page)) {
+      if (!L.unfalloc || !PageUptodate(page)) {
         // :1029; for a tail, page_mapping() reads the head's ->mapping. Stable under the page lock.
-        if (page_mapping(page) !== mapping) {
+        if (page_mapping(page) !== L.mapping) {
           unlock_page(page); // :1031
           yield S_sur_retry_unlock;
           L.index--; // :1032
@@ -236,7 +240,7 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
         }
         VM_BUG_ON_PAGE(() => PageWriteback(page), page, at(1035), "PageWriteback(page)");
         if (yield* shmem_punch_compound(page, L.start, L.end)) {
-          yield* truncate_inode_page(mapping, page); // :1037
+          yield* truncate_inode_page(L.mapping, page); // :1037
         } else {
           // :1038–1046 (CONFIG_TRANSPARENT_HUGEPAGE): wipe the page and don't get stuck.
           // clear_highpage, flush_dcache_page: data is not modelled.
@@ -248,13 +252,14 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
       unlock_page(page); // :1048
       yield S_sur_unlock2;
     }
+    L.i = 0; // dead until the next walk of the pagevec
     pagevec_remove_exceptionals(L.pvec); // :1050
     yield* pagevec_release(L.pvec); // :1051
     L.index++; // :1052
   }
 
   // :1055–1058 under info->lock: info->swapped -= nr_swaps_freed; shmem_recalc_inode (statistics).
-  info.swapped -= L.nr_swaps_freed;
+  SHMEM_I(L.ino).swapped -= L.nr_swaps_freed;
   leave(undefined);
 }
 

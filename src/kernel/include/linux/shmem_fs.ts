@@ -31,6 +31,15 @@ export function SHMEM_I(ino: inode): shmem_inode_info {
   return info;
 }
 
+/**
+ * The shmem part of @ino if SHMEM_I has made one, without making it: for the state fingerprint, which
+ * must reach this side table from the inodes it walks (a WeakMap cannot be walked). No entry means a
+ * fresh shmem_inode_info (every field 0).
+ */
+export function shmem_inode_info_peek(ino: inode): shmem_inode_info | undefined {
+  return infos.get(ino);
+}
+
 /** shmem_mapping(mapping) (shmem_fs.h:72): a tmpfs mapping (a_ops == &shmem_aops). */
 export function shmem_mapping(mapping: address_space | null): boolean {
   return mapping?.shmem === true;
