@@ -197,14 +197,22 @@ function runStep(th: SimThread): void {
     if (y.op === 0) {
       th.site = y;
       const f = th.frames;
-      if (f.length > 0) (f[f.length - 1] as (typeof f)[number]).site = y;
+      if (f.length > 0) {
+        const top = f[f.length - 1] as (typeof f)[number];
+        top.site = y;
+        top.calls = 0;
+      }
       return;
     }
     if (y.op === 1) {
       const w = y as Wait;
       th.site = w.site;
       const f = th.frames;
-      if (f.length > 0) (f[f.length - 1] as (typeof f)[number]).site = w.site;
+      if (f.length > 0) {
+        const top = f[f.length - 1] as (typeof f)[number];
+        top.site = w.site;
+        top.calls = 0;
+      }
       th.wait = w;
       return;
     }

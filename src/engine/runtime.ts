@@ -42,6 +42,12 @@ export interface Frame {
   site: Site | null;
   /** The locals that steer this function (cursor, loop index, pagevec...), readable by the engine. */
   readonly locals: object | null;
+  /**
+   * Calls this frame made since it last stopped at a site of its own. While a callee runs, the caller's
+   * resume point is "after its n-th call since `site`": part of the state, because two calls of one
+   * function from one caller (same site, same locals) return to different code.
+   */
+  calls: number;
 }
 
 /** Scheduler-visible state of a simulated thread. */
@@ -117,13 +123,17 @@ export function lock(obj: number): void {
 
 /** Pushes a frame for `fn` on the current thread; returns `locals` for the caller to use. */
 export function enter<L extends object>(fnInfo: FnInfo, locals: L): L {
-  rt.current.frames.push({ fn: fnInfo, site: null, locals });
+  const f = rt.current.frames;
+  if (f.length > 0) (f[f.length - 1] as Frame).calls++;
+  f.push({ fn: fnInfo, site: null, locals, calls: 0 });
   return locals;
 }
 
 /** Pushes a frame with no locals. */
 export function enterFn(fnInfo: FnInfo): void {
-  rt.current.frames.push({ fn: fnInfo, site: null, locals: null });
+  const f = rt.current.frames;
+  if (f.length > 0) (f[f.length - 1] as Frame).calls++;
+  f.push({ fn: fnInfo, site: null, locals: null, calls: 0 });
 }
 
 /**

@@ -37,6 +37,7 @@ import {
 import { __do_munmap, mmap_region } from "../kernel/mm/mmap.js";
 import { drain_pcp_checks, freeChecks, pcpPending } from "../kernel/mm/page_alloc.js";
 import { shmem_undo_range } from "../kernel/mm/shmem.js";
+import { shmem_inode_info_peek } from "../kernel/include/linux/shmem_fs.js";
 import type { Scenario, ThreadOp } from "./types.js";
 import { buildWorld, type World } from "./world.js";
 
@@ -197,10 +198,11 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
       // All kernel memory the threads can reach (docs/model.md, "What a state is"): the file (inode,
       // address_space, its XArray and the pages it started with), every struct page ever allocated in this
       // execution (freed ones included: a lockless reader may still hold one), the pages freed with
-      // deferred checks, and the VMAs mapping the file. klog is output only; freeChecks are closures
+      // deferred checks, the VMAs mapping the file, and the file's shmem_inode_info (a side table keyed by
+      // inode, as SHMEM_I's container_of is in C; absent until first used). klog is output only; freeChecks are closures
       // rebuilt by setup; kconfig is fixed per program.
       const w = world as World;
-      return [w, allPages, pcpPending, i_mmap(w.mapping)];
+      return [w, allPages, pcpPending, i_mmap(w.mapping), shmem_inode_info_peek(w.inode) ?? null];
     },
   };
   return program;

@@ -38,6 +38,7 @@ export function walkThread(w: CanonicalWalker, th: ThreadState): void {
     const f = frames[i] as (typeof frames)[number];
     sink.text(f.fn.name);
     sink.word(f.site === null ? 0 : f.site.key);
+    sink.word(f.calls);
     w.value(f.locals);
   }
   w.value(th.local);
