@@ -13,8 +13,8 @@
 import type { AssertionInfo } from "../engine/errors.js";
 import { ModelAssertion } from "../engine/errors.js";
 import type { Program, ThreadSpec } from "../engine/program.js";
-import { enterFn, type Gen, leave, note, rt } from "../engine/runtime.js";
-import { fn, site } from "../engine/site.js";
+import { enter, enterFn, type Gen, leave, note, rt } from "../engine/runtime.js";
+import { fn, inlineFn, site } from "../engine/site.js";
 import { configure, type KernelConfig, makeConfig } from "../kernel/config.js";
 import { do_dentry_open, FMODE_WRITE } from "../kernel/fs/open.js";
 import { i_writecount_dec } from "../kernel/include/linux/fs.js";
@@ -81,13 +81,38 @@ interface ProcessState {
   writers?: number;
 }
 
+/**
+ * runOp's locals: the op and what steers it across a yield. The fields of the other ops stay at their
+ * initial values. (`op`, the parameter, is L.op: it is read directly where the switch narrows its type.)
+ */
+interface OpLocals {
+  readonly op: ThreadOp;
+  /** repeat: the round, and the index in op.ops of the op running. */
+  k: number;
+  j: number;
+  /** map-read: the file's size in pages when the op started, the end of the range, the page offset read. */
+  pages: number;
+  end: number;
+  pgoff: number;
+  /** map-read: the process's VMA (also in the thread's local). */
+  vma: vm_area_struct | null;
+  /** collapse-file: khugepaged's hpage, which a failed collapse may leave behind. */
+  hpage: { page: Page | null } | null;
+}
+
+/** One op of a thread: a model helper, so its frame holds state and stays out of call traces. */
+const FN_runOp = inlineFn("runOp", "src/scenarios/program.ts");
+/** A thread's body: its frame holds the index of the op running. */
+const FN_thread = inlineFn("thread", "src/scenarios/program.ts");
+
 function* runOp(w: World, op: ThreadOp): Gen<void> {
+  const L: OpLocals = enter(FN_runOp, { op, k: 0, j: 0, pages: 0, end: 0, pgoff: 0, vma: null, hpage: null });
   const proc = rt.current.local as ProcessState;
   switch (op.op) {
     case "open-for-write": {
       const error = yield* do_dentry_open({ f_inode: w.inode, f_mode: FMODE_WRITE });
       if (error === 0) proc.writers = (proc.writers ?? 0) + 1;
-      return;
+      break;
     }
     case "close": {
       // close(2) → fput → __fput (fs/file_table.c): FMODE_WRITER → put_write_access (fs.h:3057).
@@ -95,63 +120,67 @@ function* runOp(w: World, op: ThreadOp): Gen<void> {
       if (n === 0) {
         // The open failed (-ETXTBSY under patch deny-write-access-in-collapse): close(-1) is EBADF.
         note(() => "close: no file open for write (the open failed): EBADF, nothing to release");
-        return;
+        break;
       }
       proc.writers = n - 1;
       enterFn(FN___fput);
       i_writecount_dec(w.inode);
       yield S_put_write_access;
       leave(undefined);
-      return;
+      break;
     }
     case "map-read": {
-      const pages = Math.ceil(w.inode.i_size / 4096);
+      L.pages = Math.ceil(w.inode.i_size / 4096);
       if (proc.vma === undefined) {
         // mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE) of the whole file, then madvise(MADV_HUGEPAGE).
         const f = { f_inode: w.inode, f_mode: FMODE_READ };
-        proc.vma = yield* mmap_region(rt.current.name, f, 0, pages, VM_READ | VM_EXEC | VM_HUGEPAGE);
+        proc.vma = yield* mmap_region(rt.current.name, f, 0, L.pages, VM_READ | VM_EXEC | VM_HUGEPAGE);
       }
-      const vma = proc.vma;
-      const end = op.nr === 0 ? pages : op.start + op.nr;
-      for (let pgoff = op.start; pgoff < end; pgoff++) {
-        const fault = yield* do_user_addr_fault(vma, pgoff);
-        if ((fault & VM_FAULT_SIGBUS) !== 0) note(() => `read of index ${pgoff} gets SIGBUS: moving on`);
+      L.vma = proc.vma;
+      L.end = op.nr === 0 ? L.pages : op.start + op.nr;
+      for (L.pgoff = op.start; L.pgoff < L.end; L.pgoff++) {
+        const fault = yield* do_user_addr_fault(L.vma, L.pgoff);
+        if ((fault & VM_FAULT_SIGBUS) !== 0) note(() => `read of index ${L.pgoff} gets SIGBUS: moving on`);
       }
-      return;
+      break;
     }
     case "munmap": {
       const vma = proc.vma;
       if (vma === undefined) throw new Error(`${rt.current.name}: munmap with nothing mapped`);
       yield* __do_munmap(vma);
       proc.vma = undefined;
-      return;
+      break;
     }
-    case "repeat":
-      for (let k = 0; k < op.times; k++) for (const o of op.ops) yield* runOp(w, o);
-      return;
+    case "repeat": {
+      for (L.k = 0; L.k < op.times; L.k++) {
+        for (L.j = 0; L.j < op.ops.length; L.j++) yield* runOp(w, op.ops[L.j] as ThreadOp);
+      }
+      break;
+    }
     case "collapse-file": {
       // khugepaged_do_scan → khugepaged_scan_mm_slot → khugepaged_scan_file → collapse_file; at the end
       // of the scan khugepaged puts a hpage a failed collapse left behind (khugepaged.c:2237–2238, rc3).
       enterFn(FN_khugepaged_do_scan);
-      const hpage: { page: Page | null } = { page: null };
-      yield* collapse_file(null, { f_inode: w.inode, f_mode: 0 }, op.start, hpage);
-      if (hpage.page !== null) {
-        put_page(hpage.page);
+      L.hpage = { page: null };
+      yield* collapse_file(null, { f_inode: w.inode, f_mode: 0 }, op.start, L.hpage);
+      if (L.hpage.page !== null) {
+        put_page(L.hpage.page);
         yield S_put_hpage;
       }
       leave(undefined);
-      return;
+      break;
     }
     case "end-page-writeback": {
       const page = w.initial[op.index];
       if (page === undefined) throw new Error(`no initial page at index ${op.index}`);
       yield* end_page_writeback(page);
-      return;
+      break;
     }
     case "shmem-truncate":
       yield* shmem_undo_range(w.inode, op.lstart, op.lend, false);
-      return;
+      break;
   }
+  leave(undefined);
 }
 
 export function programId(s: Scenario, config: KernelConfig): string {
@@ -183,7 +212,9 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
         name: t.name,
         local: { cpu: t.cpu, comm: t.comm },
         run: function* (): Gen<void> {
-          for (const op of t.ops) yield* runOp(w, op);
+          const L = enter(FN_thread, { op: 0 });
+          for (L.op = 0; L.op < t.ops.length; L.op++) yield* runOp(w, t.ops[L.op] as ThreadOp);
+          leave(undefined);
         },
       }));
     },

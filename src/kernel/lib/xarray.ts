@@ -245,7 +245,7 @@ export function* xas_find(xas: xa_state, max: number): Gen<XaEntry> {
     xas.xa_offset = ((xas.xa_index + xa.chunkMask) % xa.chunkSize) + 1;
   }
   xas_advance(xas);
-  while (xas.xa_node !== null && xas.xa_index <= max) {
+  while (xas.xa_node !== null && xas.xa_index <= l.max) {
     const cur = xas.xa_node as xa_node;
     if (xas.xa_offset === xa.chunkSize) {
       xas.xa_offset = cur.offset + 1;
@@ -292,14 +292,14 @@ export function* xas_next_entry(xas: xa_state, max: number): Gen<XaEntry> {
     return leave(l.entry);
   }
   do {
-    if (xas.xa_index >= max || xas.xa_offset === xa.chunkMask) {
-      l.entry = yield* xas_find(xas, max);
+    if (xas.xa_index >= l.max || xas.xa_offset === xa.chunkMask) {
+      l.entry = yield* xas_find(xas, l.max);
       return leave(l.entry);
     }
     l.entry = slot_read(xas.xa_node as xa_node, xas.xa_offset + 1);
     yield S_next_entry;
     if (xa_is_internal(l.entry)) {
-      l.entry = yield* xas_find(xas, max);
+      l.entry = yield* xas_find(xas, l.max);
       return leave(l.entry);
     }
     xas.xa_offset++;

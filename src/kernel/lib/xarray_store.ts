@@ -249,10 +249,10 @@ function* xas_delete_node(xas: xa_state): Gen<void> {
       return leave(undefined);
     }
     slot_store(xa, parent, xas.xa_offset, null);
-    yield S_delete_slot;
-    parent.count--;
-    model_invariant(parent.count >= 0, at(504), "parent->count underflow");
     l.node = parent;
+    yield S_delete_slot;
+    l.node.count--;
+    model_invariant(l.node.count >= 0, at(504), "parent->count underflow");
   }
   read(l.node.id);
   if (l.node.parent === null) yield* xas_shrink(xas);
@@ -306,8 +306,8 @@ function* xas_expand(xas: xa_state, head: XaEntry): Gen<number> {
       l.head.parent = node;
       yield S_expand_parent;
     }
-    l.head = node;
-    slot_store(xa, null, 0, node);
+    l.head = l.node;
+    slot_store(xa, null, 0, l.node);
     yield S_expand_head;
     l.shift += xa.chunkShift;
   }
@@ -466,7 +466,7 @@ export function* xas_store(xas: xa_state, entry: XaEntry): Gen<XaEntry> {
   if (xas_invalid(xas)) return leave(l.first);
   l.node = xas.xa_node as xa_node | null;
   if (l.node !== null && xas.xa_shift < l.node.shift) xas.xa_sibs = 0;
-  if (l.first === entry && xas.xa_sibs === 0) return leave(l.first);
+  if (l.first === l.entry && xas.xa_sibs === 0) return leave(l.first);
   l.next = l.first;
   l.offset = xas.xa_offset;
   l.max = xas.xa_offset + xas.xa_sibs;

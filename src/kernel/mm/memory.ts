@@ -210,14 +210,15 @@ function* zap_pte_range(
   last: number,
   details: zap_details | null,
 ) {
-  const L = enter(FN_zap_pte_range, { i: first });
-  for (L.i = first; L.i <= last && L.i < vma.nr_pages; L.i++) {
+  const L = enter(FN_zap_pte_range, { tlb, vma, last, details, i: first });
+  for (L.i = first; L.i <= L.last && L.i < L.vma.nr_pages; L.i++) {
+    const vma = L.vma;
     const page = vma.ptes[L.i] ?? null;
     if (page === null) continue;
-    if (details !== null && details.check_mapping !== null) {
+    if (L.details !== null && L.details.check_mapping !== null) {
       const head = compound_head(page);
       read(head.id);
-      if (as_mapping(head.mapping) !== details.check_mapping) continue;
+      if (as_mapping(head.mapping) !== L.details.check_mapping) continue;
     }
     write(vma.id);
     vma.ptes[L.i] = null;
@@ -225,7 +226,7 @@ function* zap_pte_range(
     const index = vma.vm_pgoff + L.i;
     note(() => `PTE of ${vma.vm_mm} for index ${index} cleared: ${page.name} mapcount ${page._mapcount + 1}`);
     if (page._mapcount + 1 < 0) print_bad_pte(vma, index, page);
-    tlb.pages.push(page); // __tlb_remove_page (:1365); batch allocation never fails in the model
+    L.tlb.pages.push(page); // __tlb_remove_page (:1365); batch allocation never fails in the model
     yield S_zpr_clear;
   }
   leave(undefined);
@@ -256,13 +257,13 @@ const S_rp_put = site("mm/swap.c", 931, "release_pages", "put_page_testzero(page
  */
 export function* tlb_finish_mmu(tlb: mmu_gather): Gen<void> {
   if (tlb.pages.length === 0) return;
-  enterFn(FN_tlb_finish_mmu);
+  const T = enter(FN_tlb_finish_mmu, { tlb });
   const L = enter(FN_release_pages, { i: 0 });
-  for (L.i = 0; L.i < tlb.pages.length; L.i++) {
-    put_page(tlb.pages[L.i] as Page);
+  for (L.i = 0; L.i < T.tlb.pages.length; L.i++) {
+    put_page(T.tlb.pages[L.i] as Page);
     yield S_rp_put;
   }
-  tlb.pages.length = 0;
+  T.tlb.pages.length = 0;
   leave(undefined);
   leave(undefined);
 }
@@ -308,16 +309,15 @@ const FN_unmap_mapping_range_tree = fn("unmap_mapping_range_tree", F, 3323);
  * overlaps it. Context: i_mmap_rwsem held for write, so the list cannot change meanwhile.
  */
 function* unmap_mapping_range_tree(mapping: address_space, details: zap_details): Gen<void> {
-  const L = enter(FN_unmap_mapping_range_tree, { v: 0 });
-  const vmas = i_mmap(mapping);
-  for (L.v = 0; L.v < vmas.length; L.v++) {
-    const vma = vmas[L.v] as vm_area_struct;
+  const L = enter(FN_unmap_mapping_range_tree, { mapping, details, v: 0 });
+  for (L.v = 0; L.v < i_mmap(L.mapping).length; L.v++) {
+    const vma = i_mmap(L.mapping)[L.v] as vm_area_struct;
     const vba = vma.vm_pgoff;
     const vea = vba + vma.nr_pages - 1;
-    if (details.last_index < vba || details.first_index > vea) continue;
-    const zba = Math.max(details.first_index, vba);
-    const zea = Math.min(details.last_index, vea);
-    yield* zap_page_range_single(vma, zba - vba, zea - vba, details);
+    if (L.details.last_index < vba || L.details.first_index > vea) continue;
+    const zba = Math.max(L.details.first_index, vba);
+    const zea = Math.min(L.details.last_index, vea);
+    yield* zap_page_range_single(vma, zba - vba, zea - vba, L.details);
   }
   leave(undefined);
 }
@@ -335,18 +335,22 @@ const FN_unmap_mapping_page = fn("unmap_mapping_page", F, 3359);
  * THP mapped by PMD (zap_pmd_range), which the model does not have.
  */
 export function* unmap_mapping_page(page: Page): Gen<void> {
-  enterFn(FN_unmap_mapping_page);
+  const L = enter(FN_unmap_mapping_page, {
+    mapping: null as address_space | null,
+    details: null as zap_details | null,
+  });
   VM_BUG_ON_LAZY(() => !PageLocked(page), at(3364), "!PageLocked(page)");
   VM_BUG_ON_LAZY(() => PageTail(page), at(3365), "PageTail(page)");
   const mapping = as_mapping(page.mapping) as address_space;
-  const details: zap_details = {
+  L.mapping = mapping;
+  L.details = {
     check_mapping: mapping,
     first_index: page.index,
     last_index: page.index + thp_nr_pages(page) - 1,
   };
-  yield* down_write(mapping.i_mmap_rwsem);
-  if (i_mmap(mapping).length > 0) yield* unmap_mapping_range_tree(mapping, details);
-  up_write(mapping.i_mmap_rwsem);
+  yield* down_write(L.mapping.i_mmap_rwsem);
+  if (i_mmap(L.mapping).length > 0) yield* unmap_mapping_range_tree(L.mapping, L.details);
+  up_write(L.mapping.i_mmap_rwsem);
   leave(undefined);
 }
 
@@ -363,13 +367,13 @@ const S_umr_unlock = site(F, 3405, "unmap_mapping_pages", "i_mmap_unlock_write(m
  * for the unlock (S_umr_unlock, the same line).
  */
 export function* unmap_mapping_pages(mapping: address_space, start: number, nr: number, even_cows: boolean): Gen<void> {
-  enterFn(FN_unmap_mapping_pages);
+  const L = enter(FN_unmap_mapping_pages, { mapping, details: null as zap_details | null });
   let last = start + nr - 1;
   if (last < start) last = Number.MAX_SAFE_INTEGER;
-  const details: zap_details = { check_mapping: even_cows ? null : mapping, first_index: start, last_index: last };
-  yield* down_write(mapping.i_mmap_rwsem);
-  if (i_mmap(mapping).length > 0) yield* unmap_mapping_range_tree(mapping, details);
-  up_write(mapping.i_mmap_rwsem);
+  L.details = { check_mapping: even_cows ? null : mapping, first_index: start, last_index: last };
+  yield* down_write(L.mapping.i_mmap_rwsem);
+  if (i_mmap(L.mapping).length > 0) yield* unmap_mapping_range_tree(L.mapping, L.details);
+  up_write(L.mapping.i_mmap_rwsem);
   yield S_umr_unlock;
   leave(undefined);
 }
@@ -426,19 +430,18 @@ const S_ff_set_pte = site(F, 4060, "finish_fault", "pte_none(*vmf->pte): do_set_
  * Return: 0 or VM_FAULT_NOPAGE. Model: one step, the ptl section.
  */
 function* finish_fault(vmf: vm_fault): Gen<number> {
-  enterFn(FN_finish_fault);
+  const L = enter(FN_finish_fault, { ret: 0 });
   const page = vmf.page as Page;
   const vma = vmf.vma;
   read(vma.id);
-  let ret = 0;
   if ((vma.ptes[vmf.pgoff - vma.vm_pgoff] ?? null) === null) {
     do_set_pte(vmf, page);
     note(() => `PTE of ${vma.vm_mm} for index ${vmf.pgoff} → ${page.name} (mapcount ${page._mapcount + 1})`);
   } else {
-    ret = VM_FAULT_NOPAGE;
+    L.ret = VM_FAULT_NOPAGE;
   }
   yield S_ff_set_pte;
-  return leave(ret);
+  return leave(L.ret);
 }
 
 const FN___do_fault = fn("__do_fault", F, 3831);
@@ -449,13 +452,13 @@ const FN___do_fault = fn("__do_fault", F, 3831);
  * false in the model); PageHWPoison pages do not exist.
  */
 function* __do_fault(vmf: vm_fault): Gen<number> {
-  enterFn(FN___do_fault);
-  const ret = yield* vmf.vma.vm_ops.fault(vmf);
-  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY | VM_FAULT_DONE_COW)) !== 0) return leave(ret);
-  const page = vmf.page as Page;
-  if ((ret & VM_FAULT_LOCKED) === 0) yield* lock_page(page);
+  const L = enter(FN___do_fault, { vmf, ret: 0 });
+  L.ret = yield* vmf.vma.vm_ops.fault(vmf);
+  if ((L.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY | VM_FAULT_DONE_COW)) !== 0) return leave(L.ret);
+  const page = L.vmf.page as Page;
+  if ((L.ret & VM_FAULT_LOCKED) === 0) yield* lock_page(page);
   else VM_BUG_ON_PAGE(() => !PageLocked(page), page, at(3874), "!PageLocked(vmf->page)");
-  return leave(ret);
+  return leave(L.ret);
 }
 
 const FN_do_read_fault = fn("do_read_fault", F, 4164);
@@ -470,19 +473,19 @@ const S_drf_put = site(F, 4189, "do_read_fault", "put_page(vmf->page): not mappe
  * Model: the callees' steps, one for the unlock and one for the put.
  */
 function* do_read_fault(vmf: vm_fault): Gen<number> {
-  enterFn(FN_do_read_fault);
+  const L = enter(FN_do_read_fault, { vmf, ret: 0 });
   if (fault_around_bytes >> 12 > 1) throw new Error("do_fault_around is not modelled");
-  let ret = yield* __do_fault(vmf);
-  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return leave(ret);
-  ret |= yield* finish_fault(vmf);
-  const page = vmf.page as Page;
-  unlock_page(page);
+  L.ret = yield* __do_fault(vmf);
+  if ((L.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return leave(L.ret);
+  const r = yield* finish_fault(L.vmf);
+  L.ret |= r;
+  unlock_page(L.vmf.page as Page);
   yield S_drf_unlock;
-  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
-    put_page(page);
+  if ((L.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
+    put_page(L.vmf.page as Page);
     yield S_drf_put;
   }
-  return leave(ret);
+  return leave(L.ret);
 }
 
 const FN_do_fault = fn("do_fault", F, 4274);
@@ -506,12 +509,12 @@ const S_hpf_orig_pte = site(F, 4547, "handle_pte_fault", "vmf->orig_pte = *vmf->
  * matters: a PTE the walk saw present makes no fault at all).
  */
 function* handle_pte_fault(vmf: vm_fault): Gen<number> {
-  enterFn(FN_handle_pte_fault);
+  const L = enter(FN_handle_pte_fault, { vmf });
   read(vmf.vma.id);
   vmf.orig_pte = vmf.vma.ptes[vmf.pgoff - vmf.vma.vm_pgoff] ?? null;
   yield S_hpf_orig_pte;
-  if (vmf.orig_pte !== null) return leave(0);
-  const ret = yield* do_fault(vmf);
+  if (L.vmf.orig_pte !== null) return leave(0);
+  const ret = yield* do_fault(L.vmf);
   return leave(ret);
 }
 
@@ -547,9 +550,9 @@ const FN_do_user_addr_fault = fn("do_user_addr_fault", "arch/x86/mm/fault.c", 0)
  * Return: the last attempt's VM_FAULT_* bits.
  */
 export function* do_user_addr_fault(vma: vm_area_struct, pgoff: number): Gen<number> {
-  const L = enter(FN_do_user_addr_fault, { flags: FAULT_FLAG_DEFAULT | FAULT_FLAG_USER, fault: 0 });
+  const L = enter(FN_do_user_addr_fault, { vma, pgoff, flags: FAULT_FLAG_DEFAULT | FAULT_FLAG_USER, fault: 0 });
   for (;;) {
-    L.fault = yield* handle_mm_fault(vma, pgoff, L.flags);
+    L.fault = yield* handle_mm_fault(L.vma, L.pgoff, L.flags);
     if ((L.fault & VM_FAULT_RETRY) === 0) break;
     L.flags |= FAULT_FLAG_TRIED;
   }

@@ -11,7 +11,7 @@
  * Context: the caller holds mmap_lock for write, which the model does not keep: each modelled process has
  * one thread, and nothing else takes its mmap_lock. Lock ordering: mmap_lock → i_mmap_rwsem.
  */
-import { enter, enterFn, type Gen, leave, note } from "../../engine/runtime.js";
+import { enter, type Gen, leave, note } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import type { file } from "../fs/open.js";
 import { down_write, up_write } from "../kernel/locking/rwsem.js";
@@ -25,11 +25,10 @@ const S_vma_link = site(F, 701, "vma_link", "__vma_link_file(vma); i_mmap_unlock
 
 /** vma_link (mm/mmap.c:686): insert @vma into the file's i_mmap tree under i_mmap_rwsem. */
 function* vma_link(vma: vm_area_struct): Gen<void> {
-  enterFn(FN_vma_link);
-  const mapping = vma.vm_file.f_inode.i_mapping;
-  yield* down_write(mapping.i_mmap_rwsem);
-  i_mmap(mapping).push(vma); // __vma_link_file (:660)
-  up_write(mapping.i_mmap_rwsem);
+  const L = enter(FN_vma_link, { vma, mapping: vma.vm_file.f_inode.i_mapping });
+  yield* down_write(L.mapping.i_mmap_rwsem);
+  i_mmap(L.mapping).push(L.vma); // __vma_link_file (:660)
+  up_write(L.mapping.i_mmap_rwsem);
   yield S_vma_link;
   leave(undefined);
 }
@@ -52,11 +51,10 @@ export function* mmap_region(
   nr_pages: number,
   vm_flags: number,
 ): Gen<vm_area_struct> {
-  enterFn(FN_mmap_region);
-  const vma = new vm_area_struct(mm, f, pgoff, nr_pages, vm_flags, generic_file_vm_ops);
-  yield* vma_link(vma);
-  note(() => `${mm} maps indices ${pgoff}..${pgoff + nr_pages - 1}`);
-  return leave(vma);
+  const L = enter(FN_mmap_region, { vma: new vm_area_struct(mm, f, pgoff, nr_pages, vm_flags, generic_file_vm_ops) });
+  yield* vma_link(L.vma);
+  note(() => `${L.vma.vm_mm} maps indices ${L.vma.vm_pgoff}..${L.vma.vm_pgoff + L.vma.nr_pages - 1}`);
+  return leave(L.vma);
 }
 
 const FN_unlink_file_vma = fn("unlink_file_vma", F, 163);
@@ -64,13 +62,12 @@ const S_unlink_file_vma = site(F, 171, "unlink_file_vma", "__remove_shared_vm_st
 
 /** unlink_file_vma (mm/mmap.c:163): take @vma out of the file's i_mmap tree under i_mmap_rwsem. */
 function* unlink_file_vma(vma: vm_area_struct): Gen<void> {
-  enterFn(FN_unlink_file_vma);
-  const mapping = vma.vm_file.f_inode.i_mapping;
-  yield* down_write(mapping.i_mmap_rwsem);
-  const l = i_mmap(mapping);
-  const at = l.indexOf(vma);
+  const L = enter(FN_unlink_file_vma, { vma, mapping: vma.vm_file.f_inode.i_mapping });
+  yield* down_write(L.mapping.i_mmap_rwsem);
+  const l = i_mmap(L.mapping);
+  const at = l.indexOf(L.vma);
   if (at >= 0) l.splice(at, 1);
-  up_write(mapping.i_mmap_rwsem);
+  up_write(L.mapping.i_mmap_rwsem);
   yield S_unlink_file_vma;
   leave(undefined);
 }
@@ -87,10 +84,10 @@ const FN_unmap_region = fn("unmap_region", F, 2640);
  * Model: the zap's steps, unlink_file_vma's, then one step per page released.
  */
 export function* __do_munmap(vma: vm_area_struct): Gen<void> {
-  enterFn(FN___do_munmap);
+  const M = enter(FN___do_munmap, { vma });
   const L = enter(FN_unmap_region, { tlb: new mmu_gather() });
-  yield* unmap_vmas(L.tlb, vma);
-  yield* unlink_file_vma(vma); // free_pgtables (mm/memory.c:401) → unlink_file_vma
+  yield* unmap_vmas(L.tlb, M.vma);
+  yield* unlink_file_vma(M.vma); // free_pgtables (mm/memory.c:401) → unlink_file_vma
   yield* tlb_finish_mmu(L.tlb);
   leave(undefined);
   leave(undefined);

@@ -7,7 +7,7 @@
  * thread waiting for a page lock is disabled until the head's PG_locked is clear (PG_waiters and the
  * wait-queue hashing are not modelled: they decide who is woken, not what is possible; see docs/model.md).
  */
-import { enterFn, type Gen, leave, read, waitUntil, write } from "../../../engine/runtime.js";
+import { enter, type Gen, leave, read, waitUntil, write } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { VM_BUG_ON_PAGE } from "../../bug.js";
 import type { address_space } from "./fs.js";
@@ -113,21 +113,19 @@ const S___lock_page_got = site("mm/filemap.c", 1647, "__lock_page", "take PG_loc
  * PG_locked and takes it when woken. A tail locks its head.
  */
 export function* lock_page(page: Page): Gen<void> {
-  enterFn(FN_lock_page);
-  const ok = trylock_page(page);
+  const L = enter(FN_lock_page, { page, ok: false });
+  L.ok = trylock_page(page);
   yield S_lock_page_try;
-  if (!ok) yield* __lock_page(page);
+  if (!L.ok) yield* __lock_page(L.page);
   leave(undefined);
 }
 
-function* __lock_page(page: Page): Gen<void> {
-  enterFn(FN___lock_page);
-  const head = compound_head(page);
-  const unlocked = (): boolean => (head.flags & (1 << PG_locked)) === 0;
-  const what = `page lock of ${head.name}`;
+/** __lock_page (filemap.c:1644): @__page's head is the page slept on (its locals: `page`, the head). */
+function* __lock_page(__page: Page): Gen<void> {
+  const L = enter(FN___lock_page, { page: compound_head(__page) });
   for (;;) {
-    yield waitUntil(S___lock_page_wait, unlocked, what);
-    if (!test_and_set_bit(PG_locked, head)) break;
+    yield waitUntil(S___lock_page_wait, () => (L.page.flags & (1 << PG_locked)) === 0, `page lock of ${L.page.name}`);
+    if (!test_and_set_bit(PG_locked, L.page)) break;
   }
   yield S___lock_page_got;
   leave(undefined);

@@ -2,7 +2,7 @@
  * struct pagevec (include/linux/pagevec.h): a thread-local batch of up to PAGEVEC_SIZE entries.
  * It lives in the frame of the function that declares it, so it is part of the thread's visible state.
  */
-import { enterFn, type Gen, leave } from "../../../engine/runtime.js";
+import { enter, type Gen, leave } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { type XaEntry, xa_is_value } from "../../lib/xarray.js";
 import { free_unref_page } from "../../mm/page_alloc.js";
@@ -69,18 +69,18 @@ const S_release_put = site("mm/swap.c", 931, "release_pages", "put_page_testzero
  */
 export function* pagevec_release(pvec: pagevec): Gen<void> {
   if (pagevec_count(pvec) === 0) return;
-  enterFn(FN_pagevec_release);
+  const L = enter(FN_pagevec_release, { pvec });
   pvec.percpu_pvec_drained = true;
   yield* release_pages(pvec.pages.slice(0, pvec.nr) as Page[]);
-  pagevec_reinit(pvec);
+  pagevec_reinit(L.pvec);
   leave(undefined);
 }
 
 /** release_pages (swap.c:886), one yield per reference dropped. */
 export function* release_pages(pages: readonly Page[]): Gen<void> {
-  enterFn(FN_release_pages);
-  for (const p of pages) {
-    const page = compound_head(p);
+  const L = enter(FN_release_pages, { pages, i: 0 });
+  for (L.i = 0; L.i < L.pages.length; L.i++) {
+    const page = compound_head(L.pages[L.i] as Page);
     const last = put_page_testzero(page);
     if (last) {
       if (PageCompound(page)) __put_compound_page(page);

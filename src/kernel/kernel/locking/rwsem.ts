@@ -3,7 +3,7 @@
  * Used for mapping->invalidate_lock (filemap_invalidate_lock, patched do_dentry_open) and i_mmap_rwsem.
  * A blocked down_write/down_read is a disabled thread, woken when its condition holds.
  */
-import { enterFn, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
+import { enter, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
@@ -22,13 +22,13 @@ const S_dw = site("kernel/locking/rwsem.c", 1520, "down_write", "take the rwsem 
 const S_dr_wait = site("kernel/locking/rwsem.c", 1467, "down_read", "sleep until no writer holds the rwsem");
 const S_dr = site("kernel/locking/rwsem.c", 1467, "down_read", "take the rwsem for read");
 
-export function* down_write(s: rw_semaphore): Gen<void> {
-  enterFn(FN_down_write);
-  while (s.writer !== -1 || s.readers > 0) {
-    yield waitUntil(S_dw_wait, () => s.writer === -1 && s.readers === 0, `rwsem ${s.name} (write)`);
+export function* down_write(sem: rw_semaphore): Gen<void> {
+  const L = enter(FN_down_write, { sem });
+  while (L.sem.writer !== -1 || L.sem.readers > 0) {
+    yield waitUntil(S_dw_wait, () => L.sem.writer === -1 && L.sem.readers === 0, `rwsem ${L.sem.name} (write)`);
   }
-  lock(s.id);
-  s.writer = rt.current.id;
+  lock(L.sem.id);
+  L.sem.writer = rt.current.id;
   yield S_dw;
   leave(undefined);
 }
@@ -43,13 +43,13 @@ export function up_write(s: rw_semaphore): void {
   s.writer = -1;
 }
 
-export function* down_read(s: rw_semaphore): Gen<void> {
-  enterFn(FN_down_read);
-  while (s.writer !== -1) {
-    yield waitUntil(S_dr_wait, () => s.writer === -1, `rwsem ${s.name} (read)`);
+export function* down_read(sem: rw_semaphore): Gen<void> {
+  const L = enter(FN_down_read, { sem });
+  while (L.sem.writer !== -1) {
+    yield waitUntil(S_dr_wait, () => L.sem.writer === -1, `rwsem ${L.sem.name} (read)`);
   }
-  lock(s.id);
-  s.readers++;
+  lock(L.sem.id);
+  L.sem.readers++;
   yield S_dr;
   leave(undefined);
 }

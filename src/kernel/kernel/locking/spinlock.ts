@@ -7,7 +7,7 @@
  * a little later). Releasing is folded into the holder's current step (a left-mover), so callers need not
  * yield after spin_unlock.
  */
-import { enterFn, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
+import { enter, type Gen, leave, lock, newObject, rt, waitUntil } from "../../../engine/runtime.js";
 import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
@@ -24,14 +24,14 @@ const S_spin_taken = site("include/linux/spinlock.h", 386, "spin_lock_irq", "tak
 
 /** spin_lock_irq(lock): waits (disabled) while another CPU holds it, then takes it. */
 export function* spin_lock_irq(l: spinlock_t): Gen<void> {
-  enterFn(FN_spin_lock);
+  const L = enter(FN_spin_lock, { lock: l });
   const me = rt.current.id;
   model_invariant(l.owner !== me, { file: "include/linux/spinlock.h", line: 386 }, `recursive ${l.name} acquisition`);
-  while (l.owner !== -1) {
-    yield waitUntil(S_spin_wait, () => l.owner === -1, `spinlock ${l.name}`);
+  while (L.lock.owner !== -1) {
+    yield waitUntil(S_spin_wait, () => L.lock.owner === -1, `spinlock ${L.lock.name}`);
   }
-  lock(l.id);
-  l.owner = me;
+  lock(L.lock.id);
+  L.lock.owner = me;
   yield S_spin_taken;
   leave(undefined);
 }
