@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../engine/errors.js";
-import { STRATEGIES } from "../report/checkScenario.js";
+import { DEFAULT_STRATEGY, STRATEGIES } from "../report/checkScenario.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
 import { type CliOptions, EXIT, runCommand } from "./commands.js";
 import { type MatrixCliOptions, matrixCommand } from "./matrix.js";
@@ -75,7 +75,14 @@ function steps(c: Command): Command {
 
 function search(c: Command): Command {
   return c
-    .addOption(new Option("--strategy <name>", "search strategy").choices(STRATEGIES).default("dfs"))
+    .addOption(
+      new Option(
+        "--strategy <name>",
+        "search strategy: stateful (exhaustive, every reachable state once), dfs (preemption-bounded), pct, random",
+      )
+        .choices(STRATEGIES)
+        .default(DEFAULT_STRATEGY),
+    )
     .option(
       "--preemptions <n>",
       "DFS: largest preemption bound to try (iteratively from 0; default 3)",
@@ -84,6 +91,8 @@ function search(c: Command): Command {
     .option("--seed <n>", "random/PCT: seed (default 1)", int("--seed", 0, 2 ** 32 - 1))
     .option("--depth <n>", "PCT: bug depth d (default 3)", int("--depth", 1, 20))
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
+    .option("--max-states <n>", "stateful: stop after this many distinct states", int("--max-states", 1))
+    .option("--list-states", "with --json: add terminalStateHashes, the sorted hashes of the distinct final states")
     .option("--time <seconds>", "stop after this many seconds", int("--time", 1))
     .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }

@@ -14,6 +14,7 @@ import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js"
 import {
   type CheckOptions,
   checkScenario,
+  DEFAULT_STRATEGY,
   executionBudget,
   reportExecution,
   type StrategyName,
@@ -43,6 +44,10 @@ export interface CliOptions {
   seed?: number;
   depth?: number;
   maxExecutions?: number;
+  /** Stateful search: stop after this many distinct states. */
+  maxStates?: number;
+  /** Add the sorted hashes of the distinct final states to --json output. */
+  listStates?: boolean;
   time?: number;
   /** `--no-shrink`: report the first failure found as is. */
   shrink?: boolean;
@@ -155,11 +160,13 @@ function checkOptions(o: CliOptions): CheckOptions {
     hpageNr: o.hpageNr,
     debugVm: o.debugVm,
     patches: resolvePatches(o.patch ?? []),
-    strategy: (o.strategy ?? "dfs") as StrategyName,
+    strategy: (o.strategy ?? DEFAULT_STRATEGY) as StrategyName,
     preemptions: o.preemptions,
     seed: o.seed,
     depth: o.depth,
     maxExecutions: o.maxExecutions,
+    maxStates: o.maxStates,
+    listStates: o.listStates,
     timeMs: o.time === undefined ? undefined : o.time * 1000,
     noShrink: o.shrink === false,
   };

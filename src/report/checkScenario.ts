@@ -7,6 +7,7 @@ import type { ExecutionResult } from "../engine/result.js";
 import { type RunOptions, type RunResult, run } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
+import { Hash64 } from "../engine/state/hash64.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
 import { RandomStrategy } from "../engine/strategy/random.js";
@@ -17,17 +18,20 @@ import { makeProgram, type RunConfig, type ScenarioProgram } from "../scenarios/
 import type { Scenario } from "../scenarios/types.js";
 import { buildNarrative } from "./narrative.js";
 import { renderOops } from "./oops.js";
-import { type BugReport, type CheckReport, SCHEMA_VERSION } from "./types.js";
+import { type BugReport, type CheckReport, SCHEMA_VERSION, type SearchStats } from "./types.js";
 
 /** Executions random and PCT search run when no budget is given. */
 const DEFAULT_RANDOM_BUDGET = 10_000;
 
 /** The execution budget of a check: as given, else none for DFS (it ends by itself), else 10,000. */
 export function executionBudget(o: CheckOptions): number | undefined {
-  return o.maxExecutions ?? ((o.strategy ?? "dfs") === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
+  const s = o.strategy ?? DEFAULT_STRATEGY;
+  return o.maxExecutions ?? (s === "dfs" || s === "stateful" ? undefined : DEFAULT_RANDOM_BUDGET);
 }
 
-export const STRATEGIES = ["dfs", "random", "pct", "stateful"] as const;
+export const STRATEGIES = ["stateful", "dfs", "pct", "random"] as const;
+/** What `check` uses unless told: exhaustive, so that "no bug" means no reachable state has one. */
+export const DEFAULT_STRATEGY = "stateful";
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface CheckOptions extends RunConfig {
@@ -40,6 +44,8 @@ export interface CheckOptions extends RunConfig {
   readonly maxExecutions?: number;
   /** Stateful search: stop after this many distinct states (not exhaustive). */
   readonly maxStates?: number;
+  /** Add terminalStateHashes to the report. */
+  readonly listStates?: boolean;
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
@@ -49,7 +55,7 @@ export interface CheckOptions extends RunConfig {
 }
 
 export function makeStrategy(o: CheckOptions): Strategy {
-  const name = o.strategy ?? "dfs";
+  const name = o.strategy ?? DEFAULT_STRATEGY;
   switch (name) {
     case "dfs":
       return new DfsStrategy(o.preemptions ?? 3);
@@ -81,6 +87,7 @@ export function reportExecution(
   run: Pick<RunResult, "outcome" | "executions" | "steps" | "exhaustive" | "terminalStates" | "coverage">,
   strategy: string,
   elapsedMs: number,
+  search: SearchStats | null = null,
 ): CheckReport {
   let bug: BugReport | null = null;
   let schedule: string | null = null;
@@ -127,7 +134,34 @@ export function reportExecution(
     oops,
     narrative,
     error: failing?.verdict === "model-error" ? failing.error : null,
+    search,
   };
+}
+
+/** The stateful search's figures, or null for other strategies. */
+export function searchStats(strategy: Strategy): SearchStats | null {
+  if (!(strategy instanceof StatefulStrategy)) return null;
+  return {
+    states: strategy.states,
+    transitions: strategy.transitions,
+    depth: strategy.maxDepth,
+    collisionProbability: strategy.collisionProbability(),
+    bytesPerState: Math.round(strategy.bytesPerState() * 10) / 10,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+/** 64-bit hashes (16 hex digits) of final-state texts, sorted: comparable across runs and tools. */
+export function terminalStateHashes(states: Iterable<string>): string[] {
+  const h = new Hash64();
+  const out: string[] = [];
+  for (const text of states) {
+    h.reset();
+    for (let i = 0; i < text.length; i++) h.word(text.charCodeAt(i));
+    h.finish();
+    out.push(h.hi.toString(16).padStart(8, "0") + h.lo.toString(16).padStart(8, "0"));
+  }
+  return out.sort();
 }
 
 /** `mmrace check`: search, shrink, report. */
@@ -145,5 +179,6 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
       provenMinimal: strategy.name === "dfs",
     }).result;
   }
-  return reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0);
+  const report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
+  return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
 }

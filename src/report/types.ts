@@ -17,6 +17,21 @@ export interface BugReport {
   readonly stacks: readonly ThreadStack[];
 }
 
+/** What a stateful search covered. */
+export interface SearchStats {
+  /** Distinct states expanded (scheduling points; final states are counted in terminalStates). */
+  readonly states: number;
+  readonly transitions: number;
+  /** Deepest DFS stack, in steps. */
+  readonly depth: number;
+  /** Chance that two distinct states were merged by a 64-bit fingerprint collision (≈ n²/2^65). */
+  readonly collisionProbability: number;
+  /** Fingerprint table bytes per state. */
+  readonly bytesPerState: number;
+  /** Peak resident memory of the process, bytes. */
+  readonly peakRssBytes: number;
+}
+
 export interface CheckReport {
   readonly schemaVersion: number;
   readonly command: string;
@@ -40,4 +55,8 @@ export interface CheckReport {
   readonly narrative: readonly NarrativeItem[] | null;
   /** For a model error: the exception. */
   readonly error: string | null;
+  /** The stateful search's account (null for stateless strategies). */
+  readonly search: SearchStats | null;
+  /** With --list-states: 64-bit hashes (hex) of every distinct final state's canonical text, sorted. */
+  readonly terminalStateHashes?: readonly string[];
 }

@@ -21,6 +21,7 @@ import { i_writecount_dec } from "../kernel/include/linux/fs.js";
 import { put_page } from "../kernel/include/linux/mm.js";
 import { allPages, as_mapping, type Page } from "../kernel/include/linux/mm_types.js";
 import { flagNames, PG_head, PG_locked } from "../kernel/include/linux/page-flags.js";
+import { shmem_inode_info_peek } from "../kernel/include/linux/shmem_fs.js";
 import { xa_snapshot } from "../kernel/lib/xarray.js";
 import { dump_page } from "../kernel/mm/debug.js";
 import { end_page_writeback } from "../kernel/mm/filemap.js";
@@ -37,7 +38,6 @@ import {
 import { __do_munmap, mmap_region } from "../kernel/mm/mmap.js";
 import { drain_pcp_checks, freeChecks, pcpPending } from "../kernel/mm/page_alloc.js";
 import { shmem_undo_range } from "../kernel/mm/shmem.js";
-import { shmem_inode_info_peek } from "../kernel/include/linux/shmem_fs.js";
 import type { Scenario, ThreadOp } from "./types.js";
 import { buildWorld, type World } from "./world.js";
 

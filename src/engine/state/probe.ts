@@ -15,6 +15,8 @@ export interface StateProbe {
   hi: number;
   /** The canonical text the fingerprint is a hash of (slow: soundness checks only). */
   text(): string;
+  /** Whether thread `t` is stopped at a wait (blocked, or its condition holds and it may resume). */
+  waiting(t: number): boolean;
 }
 
 const hashSink = new HashSink();
@@ -37,6 +39,9 @@ export function makeProbe(program: Program, threads: readonly ThreadState[]): St
     text(): string {
       walkState(textWalker, program, threads);
       return textSink.take();
+    },
+    waiting(t: number): boolean {
+      return (threads[t] as ThreadState).wait !== null;
     },
   };
   return probe;

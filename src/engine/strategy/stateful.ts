@@ -8,31 +8,54 @@
  * sibling branch is reached by re-running its prefix from a fresh program (the replayed steps are not
  * fingerprinted again).
  *
+ * Sleep sets (Godefroid, "Partial-Order Methods for the Verification of Concurrent Systems", LNCS 1032,
+ * 1996, ch. 5), on by default: after the branch for thread t has been explored from a state, a sibling
+ * branch u need not run t first again if t's step and u's step are independent (their footprints share no
+ * object that either writes or locks); t "sleeps" in u's subtree until a step dependent on it runs. This
+ * prunes a transition before it is executed, where the state table only prunes after replaying its
+ * prefix. With state caching, a state stores the sleep set it was explored with, and a later visit with a
+ * smaller sleep set explores the threads it was missing (op. cit., §5.3). A step that starts or ends at a
+ * wait is dependent on every step: a wait condition reads shared state outside step footprints.
+ *
  * This is sound for everything that is a property of a state or of a step out of it — assertions,
  * bug sites, deadlocks, final-state invariants — provided the fingerprint covers all state the threads can
- * observe (Program.stateRoots and the thread frames, state/stateOf.ts). Spin and retry loops end: a loop
- * that comes back to a state it was in is cut there. Results are exact up to fingerprint collisions, whose
- * probability is printed (about n²/2^65).
+ * observe (Program.stateRoots and the thread frames, state/stateOf.ts) and footprints record every shared
+ * access (for sleep sets). Spin and retry loops end: a loop that comes back to a state it was in is cut
+ * there. Results are exact up to fingerprint collisions, whose probability is printed (about n²/2^65).
  */
 import { UsageError } from "../errors.js";
 import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
+import { READ, rt } from "../runtime.js";
 import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
 import type { Strategy } from "./strategy.js";
 
+/** A step's footprint (`obj * 4 + kind`), or null when unknown or wait-related: dependent on everything. */
+type Footprint = Int32Array | null;
+
 interface Node {
   readonly enabled: readonly number[];
-  /** Bitmask of thread ids already tried from this state. */
+  /** Threads not to try from here: tried already, asleep, or explored on an earlier visit. */
   tried: number;
   chosen: number;
+  /** Threads asleep on arrival. */
+  readonly sleep: number;
+  /** Threads whose branch from here has been fully explored in this visit. */
+  done: number;
+  /** Per thread: the footprint of its step from this state, once known (explored or inherited asleep). */
+  readonly fp: Footprint[];
+  /** Whether the thread chosen here was resuming from a wait when it was picked. */
+  fromWait: boolean;
 }
 
 export interface StatefulOptions {
   /** Stop (not exhaustive) after this many distinct states. */
   readonly maxStates?: number;
+  /** Sleep-set reduction (default true). */
+  readonly sleepSets?: boolean;
   /**
    * Debug mode: keep the canonical text of every state and fail if two different states share a
    * fingerprint. Memory grows with the text of every state: small scenarios only.
@@ -45,19 +68,25 @@ export interface StatefulOptions {
   readonly mergeSamples?: number;
 }
 
+/** Sleep sets are kept as bytes in the state table. */
+const MAX_SLEEP_THREADS = 8;
+
 export class StatefulStrategy implements Strategy {
   readonly name = "stateful";
   exhausted = false;
   /** Distinct states recorded. */
   states = 0;
-  /** Transitions taken out of recorded states (each leads to a new or a visited state). */
+  /** Transitions executed out of recorded states (each leads to a new or a visited state). */
   transitions = 0;
+  /** Transitions not executed because the thread was asleep on arrival. */
+  slept = 0;
   /** Deepest DFS stack seen, in steps. */
   maxDepth = 0;
   executions = 0;
   /** Set when `maxStates` stopped the search. */
   stoppedAtLimit = false;
-  readonly table = new FingerprintTable(16);
+  readonly table = new FingerprintTable(12);
+  readonly sleepSets: boolean;
   private readonly nodes: Node[] = [];
   private prefixLen = 0;
   private step = 0;
@@ -73,6 +102,7 @@ export class StatefulStrategy implements Strategy {
   constructor(opts: StatefulOptions = {}) {
     this.maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
     if (!(this.maxStates > 0)) throw new UsageError("--max-states must be a whole number ≥ 1");
+    this.sleepSets = opts.sleepSets ?? true;
     this.texts = opts.checkCollisions === true ? new Map() : null;
     this.sampleCap = opts.mergeSamples ?? 0;
     this.firstVisit = this.sampleCap > 0 ? new Map() : null;
@@ -87,41 +117,97 @@ export class StatefulStrategy implements Strategy {
 
   nextThread(enabled: readonly number[], current: number, state: StateProbe): number {
     const i = this.step++;
+    const nodes = this.nodes;
+    if (this.sleepSets && enabled[enabled.length - 1]! >= MAX_SLEEP_THREADS) {
+      throw new UsageError(`sleep sets handle up to ${MAX_SLEEP_THREADS} threads; this program has more`);
+    }
     if (i < this.prefixLen) {
-      const pick = (this.nodes[i] as Node).chosen;
+      const node = nodes[i] as Node;
+      const pick = node.chosen;
       if (enabled.indexOf(pick) < 0) {
         throw new Error(
           `stateful replay diverged at step ${i}: thread ${pick} is not runnable; the model is nondeterministic`,
         );
       }
+      if (i === this.prefixLen - 1) node.fromWait = state.waiting(pick);
       return pick;
     }
-    if (i > 0) this.transitions++;
+    // Arrival at a state by the step of `parent.chosen`.
+    let sleep = 0;
+    let inherited: Footprint[] | null = null;
+    if (i > 0) {
+      this.transitions++;
+      const parent = nodes[i - 1] as Node;
+      const t = parent.chosen;
+      const fpT = parent.fromWait || state.waiting(t) ? null : currentFootprint();
+      parent.fp[t] = fpT;
+      if (this.sleepSets && fpT !== null) {
+        const candidates = (parent.sleep | parent.done) & ~(1 << t);
+        for (let u = 0; candidates >>> u !== 0; u++) {
+          if ((candidates & (1 << u)) === 0) continue;
+          const fpU = parent.fp[u] ?? null;
+          if (fpU === null || dependent(fpU, fpT)) continue;
+          sleep |= 1 << u;
+          if (inherited === null) inherited = [];
+          inherited[u] = fpU;
+        }
+      }
+    }
     state.fingerprint();
-    if (this.states >= this.maxStates && !this.table.has(state.lo, state.hi)) {
-      this.stoppedAtLimit = true;
-      return -1;
-    }
     if (this.texts !== null) this.checkText(state);
-    if (!this.table.add(state.lo, state.hi)) {
-      if (this.firstVisit !== null) this.sampleMerge(state);
-      return -1;
+    let enabledMask = 0;
+    for (const t of enabled) enabledMask |= 1 << t;
+    // Threads to explore from here: those awake, less those an earlier visit already explored.
+    let explore = enabledMask & ~sleep;
+    const slot = this.table.find(state.lo, state.hi);
+    if (slot >= 0) {
+      const stored = this.table.value(slot);
+      // The earlier visit explored enabled \ stored; what it left out and this visit needs: stored \ sleep.
+      explore &= stored;
+      this.table.setValue(slot, stored & sleep);
+      if (explore === 0) {
+        if (this.firstVisit !== null) this.sampleMerge(state);
+        return -1;
+      }
+    } else {
+      if (this.states >= this.maxStates) {
+        this.stoppedAtLimit = true;
+        return -1;
+      }
+      this.table.insert(state.lo, state.hi, sleep);
+      this.firstVisit?.set(`${state.lo}:${state.hi}`, this.schedule());
+      this.states++;
+      if (explore === 0) return -1; // every enabled thread asleep: all continuations covered elsewhere
     }
-    this.firstVisit?.set(`${state.lo}:${state.hi}`, this.schedule());
-    this.states++;
-    const pick = enabled.indexOf(current) >= 0 ? current : (enabled[0] as number);
-    this.nodes.push({ enabled: enabled.slice(), tried: 1 << pick, chosen: pick });
-    if (this.nodes.length > this.maxDepth) this.maxDepth = this.nodes.length;
+    this.slept += popcount(enabledMask & sleep);
+    const pick = (explore & (1 << current)) !== 0 && current >= 0 ? current : lowestBit(explore);
+    const fp: Footprint[] = inherited ?? [];
+    nodes.push({
+      enabled: enabled.slice(),
+      tried: (enabledMask & ~explore) | (1 << pick),
+      chosen: pick,
+      sleep,
+      done: 0,
+      fp,
+      fromWait: state.waiting(pick),
+    });
+    if (nodes.length > this.maxDepth) this.maxDepth = nodes.length;
     return pick;
   }
 
   endExecution(r: ExecutionResult): void {
-    // A terminal state (all done, deadlock, bug) is reached by one more transition.
-    if (r.verdict !== "pruned" && this.step >= this.prefixLen && this.step > 0) this.transitions++;
-    if (this.stoppedAtLimit) return;
     const nodes = this.nodes;
+    if (r.verdict !== "pruned" && this.step >= this.prefixLen && this.step > 0) {
+      // The last step led to a final state (all done, deadlock, bug): its footprint is not kept (the
+      // engine may have run finish() since), so it counts as dependent on everything.
+      this.transitions++;
+      const last = nodes[nodes.length - 1];
+      if (last !== undefined) last.fp[last.chosen] = null;
+    }
+    if (this.stoppedAtLimit) return;
     while (nodes.length > 0) {
       const node = nodes[nodes.length - 1] as Node;
+      node.done |= 1 << node.chosen;
       for (const t of node.enabled) {
         if ((node.tried & (1 << t)) !== 0) continue;
         node.tried |= 1 << t;
@@ -144,11 +230,13 @@ export class StatefulStrategy implements Strategy {
   }
 
   describe(): string {
-    const what = `${this.states} states, ${this.transitions} transitions, depth ${this.maxDepth}, ${this.executions} executions`;
+    const por = this.sleepSets ? `, ${this.slept} transitions skipped by sleep sets` : "";
+    const what = `${this.states} states, ${this.transitions} transitions${por}, depth ${this.maxDepth}, ${this.executions} executions`;
     const p = this.collisionProbability();
     const odds = `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
     if (this.exhausted) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
-    return `stateful search interrupted (${what}${this.stoppedAtLimit ? "; --max-states reached" : ""})`;
+    const why = this.stoppedAtLimit ? "; --max-states reached" : "";
+    return `stateful search stopped before the end (${what}${why})`;
   }
 
   /** The choices of the current execution so far (one DFS node per step). */
@@ -178,4 +266,33 @@ export class StatefulStrategy implements Strategy {
       throw new Error(`fingerprint collision: two different states hash to ${key}`);
     }
   }
+}
+
+/** The footprint of the step that just ran (rt.fp is reused by the engine: copy it). */
+function currentFootprint(): Int32Array {
+  return Int32Array.from(rt.fp.slice(0, rt.fpLen));
+}
+
+/** Two steps are dependent if they touch one object and at least one of them writes or locks it. */
+function dependent(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const ox = x >> 2;
+    const rx = (x & 3) === READ;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j] as number;
+      if (y >> 2 === ox && !(rx && (y & 3) === READ)) return true;
+    }
+  }
+  return false;
+}
+
+function lowestBit(m: number): number {
+  return 31 - Math.clz32(m & -m);
+}
+
+function popcount(m: number): number {
+  let n = 0;
+  for (let x = m; x !== 0; x &= x - 1) n++;
+  return n;
 }

@@ -17,7 +17,7 @@ describe("stateful search on textbook programs", () => {
     // A state is the pair of positions (p0, p1), 0 ≤ p ≤ k; the all-done corner is terminal (no scheduling
     // point). Every state but the terminal one is expanded once; the transitions are the grid's edges:
     // 2 threads × k moves × (k+1) positions of the other thread.
-    const st = new StatefulStrategy();
+    const st = new StatefulStrategy({ sleepSets: false });
     const r = run(grid(2, k), st, { stopOnFailure: false });
     expect(st.exhausted).toBe(true);
     expect(st.states).toBe((k + 1) ** 2 - 1);
@@ -31,14 +31,41 @@ describe("stateful search on textbook programs", () => {
   });
 
   test("grid 3x2: 3³ − 1 states and 3·2·3² transitions", () => {
-    const st = new StatefulStrategy();
+    const st = new StatefulStrategy({ sleepSets: false });
     run(grid(3, 2), st, { stopOnFailure: false });
     expect(st.states).toBe(26);
     expect(st.transitions).toBe(54);
   });
 
-  test.each([2, 3])("increments(%i): the same outcomes and bug sites as plain DFS", (n) => {
+  test.each([
+    [2, 1],
+    [2, 2],
+    [2, 3],
+    [2, 4],
+    [3, 2],
+    [3, 3],
+  ])("grid %ix%i with sleep sets: every state, entered once; (k+1)^(n−1) executions", (n, k) => {
+    // Sleep sets cut transitions, not states (Godefroid 1996, §5.2): all (k+1)^n − 1 non-final states are
+    // still reached, but with independent threads each is entered by exactly one transition (the explored
+    // transitions form a spanning tree: transitions = states). An execution is a maximal path of that tree.
+    // The last thread to be tried at a state is never put to sleep below it, so every path ends when the
+    // highest thread has run all its k steps: one leaf per position of the n − 1 others, (k+1)^(n−1).
     const st = new StatefulStrategy();
+    const r = run(grid(n, k), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+    expect(st.states).toBe((k + 1) ** n - 1);
+    expect(st.transitions).toBe((k + 1) ** n - 1);
+    expect(st.executions).toBe((k + 1) ** (n - 1));
+    expect([...r.terminalStates]).toEqual([Array(n).fill(k).join(",")]);
+  });
+
+  test.each([
+    [2, true],
+    [3, true],
+    [2, false],
+    [3, false],
+  ])("increments(%i), sleep sets %s: the same outcomes and bug sites as plain DFS", (n, sleepSets) => {
+    const st = new StatefulStrategy({ sleepSets });
     const a = run(increments(n), st, { stopOnFailure: false });
     const b = plain(increments(n));
     expect(st.exhausted).toBe(true);
@@ -86,12 +113,13 @@ describe("soundness checks catch state left out of the fingerprint", () => {
   test("a JavaScript local kept across a yield makes the stateful search miss a bug plain DFS finds", () => {
     const b = plain(staleRead());
     expect([...b.failureSites.keys()]).toEqual(["stale.c:6"]);
-    const a = run(staleRead(), new StatefulStrategy(), { stopOnFailure: false });
+    // Without sleep sets the exploration order is the one described in statefulPrograms.ts.
+    const a = run(staleRead(), new StatefulStrategy({ sleepSets: false }), { stopOnFailure: false });
     expect([...a.failureSites.keys()]).toEqual([]);
   });
 
   test("the differential check of sampled merges reports it", () => {
-    const st = new StatefulStrategy({ mergeSamples: 100 });
+    const st = new StatefulStrategy({ mergeSamples: 100, sleepSets: false });
     run(staleRead(), st, { stopOnFailure: false });
     expect(st.samples.length).toBeGreaterThan(0);
     const found = st.samples.map((s) => crossCheckMerge(staleRead(), s, 1)).filter((m) => m !== null);

@@ -1,0 +1,73 @@
+/**
+ * Soundness of the stateful search on the kernel model (docs/model.md, "What a state is"). State caching
+ * is only as good as its fingerprint: a value a thread uses that the fingerprint leaves out silently prunes
+ * real behaviour. These tests look for such pruning in three independent ways, on the built-in scenarios at
+ * HPAGE_PMD_NR=4, with every outcome collected (the search goes on after a bug):
+ * 1. sleep sets on and off reach the same bug sites and the same final states;
+ * 2. everything a large random sample reaches — bug sites and final states — the stateful search reaches;
+ * 3. sampled state merges, re-run from both prefixes under one random continuation, behave the same.
+ * The textbook side (equal fingerprint ⇒ equal canonical text; a hidden local caught) is in
+ * test/engine/strategy/stateful.test.ts.
+ */
+import { describe, expect, test } from "vitest";
+import { type RunResult, run } from "../../src/engine/runner.js";
+import { crossCheckMerge } from "../../src/engine/state/crossCheck.js";
+import { RandomStrategy } from "../../src/engine/strategy/random.js";
+import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
+import { resolvePatches } from "../../src/kernel/patches/index.js";
+import { findScenario } from "../../src/scenarios/index.js";
+import { makeProgram } from "../../src/scenarios/program.js";
+
+const program = (name: string, patches: string[] = []) =>
+  makeProgram(findScenario(name), { hpageNr: 4, patches: resolvePatches(patches) });
+
+function sites(r: RunResult): string[] {
+  return [...r.failureSites.keys()].sort();
+}
+
+const SCENARIOS: [string, string[]][] = [
+  ["truncate-vs-truncate", []],
+  ["collapse-vs-truncate", []],
+  ["collapse-vs-truncate", ["landed-5.16"]],
+  ["collapse-vs-writeback", []],
+  ["collapse-vs-writeback", ["landed-5.16"]],
+];
+
+describe.each(SCENARIOS)("%s %j: stateful search against independent evidence", (name, patches) => {
+  const st = new StatefulStrategy();
+  const full = run(program(name, patches), st, { stopOnFailure: false });
+
+  test("the search is exhaustive", () => {
+    expect(st.exhausted).toBe(true);
+    expect(full.exhaustive).toBe(true);
+  });
+
+  // The same search without sleep sets, keeping samples of the states it merged.
+  const sampler = new StatefulStrategy({ mergeSamples: 40, sleepSets: false });
+  const plain = run(program(name, patches), sampler, { stopOnFailure: false });
+
+  test("sleep sets change neither the bug sites nor the final states", () => {
+    expect(sites(full)).toEqual(sites(plain));
+    expect([...full.terminalStates].sort()).toEqual([...plain.terminalStates].sort());
+  });
+
+  test("whatever 3,000 random executions reach, the stateful search reaches", () => {
+    const sample = run(program(name, patches), new RandomStrategy(2024), {
+      stopOnFailure: false,
+      maxExecutions: 3000,
+    });
+    for (const s of sample.failureSites.keys()) expect(sites(full)).toContain(s);
+    for (const t of sample.terminalStates) expect(full.terminalStates.has(t)).toBe(true);
+  });
+
+  test("sampled state merges behave the same from both prefixes", () => {
+    expect(sampler.samples.length).toBe(40);
+    for (const s of sampler.samples) expect(crossCheckMerge(program(name, patches), s, 7)).toBeNull();
+  });
+});
+
+test("collapse-vs-writeback: equal fingerprints are equal canonical texts (debug mode)", () => {
+  const st = new StatefulStrategy({ checkCollisions: true });
+  run(program("collapse-vs-writeback"), st, { stopOnFailure: false });
+  expect(st.exhausted).toBe(true);
+});
