@@ -96,11 +96,11 @@ export function runCommand(name: string, args: readonly (string | undefined)[], 
 
 // ===== output =====
 
-function write(text: string): void {
+export function write(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-function verdictLine(scenario: string, result: CheckReport["result"], site: string | null, kind: string | null) {
+export function verdictLine(scenario: string, result: CheckReport["result"], site: string | null, kind: string | null) {
   return `${scenario}: ${site === null ? result : `${result}: ${kind ?? "?"} at ${site}`}`;
 }
 
@@ -225,7 +225,7 @@ function reason(e: unknown): string {
  * writable, and the file does not exist (or `force` is given and it is a writable file). Returns the
  * absolute path; a problem is a UsageError (`cannot write FILE: ...`, exit 2).
  */
-function htmlTarget(file: string, force: boolean): string {
+export function htmlTarget(file: string, force: boolean): string {
   const fail = (why: string) => new UsageError(`cannot write ${file}: ${why}`);
   const path = resolve(file);
   let exists = true;
@@ -257,7 +257,7 @@ function htmlTarget(file: string, force: boolean): string {
 }
 
 /** Renders the viewer of `choices` and writes it (never over an existing file without --force). */
-function writeViewer(
+export function writeViewer(
   path: string,
   o: CliOptions,
   program: ScenarioProgram,
