@@ -1,9 +1,10 @@
 /** `mmrace matrix`: every scenario under every patch column, as a table or JSON. */
 import { resolvePatches } from "../kernel/patches/index.js";
-import { defaultColumns, type MatrixColumn, renderMatrix, runMatrix } from "../report/matrix.js";
+import { defaultColumns, type MatrixCell, type MatrixColumn, renderMatrix, runMatrix } from "../report/matrix.js";
 import { SCHEMA_VERSION } from "../report/types.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../scenarios/index.js";
 import type { CliOptions } from "./commands.js";
+import { makeMatrixProgress } from "./progress.js";
 
 export interface MatrixCliOptions extends CliOptions {
   scenario?: string[];
@@ -21,16 +22,21 @@ export function matrixCommand(o: MatrixCliOptions): number {
     for (const c of columns) resolvePatches(c.patches); // unknown names are a UsageError before any run
   }
   const t0 = Date.now();
-  const cells = runMatrix(scenarios, columns, {
-    hpageNr: o.hpageNr,
-    debugVm: o.debugVm,
-    preemptions: o.preemptions,
-    cellTimeMs: o.time === undefined ? undefined : o.time * 1000,
-    onCell:
-      o.json === true || o.quiet === true || !process.stderr.isTTY
-        ? undefined
-        : (c) => process.stderr.write(`  ${c.scenario} × ${c.column}: ${c.result} (${c.elapsedMs} ms)\n`),
-  });
+  const progress = makeMatrixProgress(o, scenarios.length * columns.length);
+  let cells: MatrixCell[];
+  try {
+    cells = runMatrix(scenarios, columns, {
+      hpageNr: o.hpageNr,
+      debugVm: o.debugVm,
+      preemptions: o.preemptions,
+      cellTimeMs: o.time === undefined ? undefined : o.time * 1000,
+      onCellStart: progress === null ? undefined : (s, c) => progress.cell(s, c),
+      onProgress: progress?.onProgress,
+      onCell: progress === null ? undefined : () => progress.done(),
+    });
+  } finally {
+    progress?.stop();
+  }
   const elapsedMs = Date.now() - t0;
   if (o.json === true) {
     const report = {

@@ -7,6 +7,7 @@
  *   unknown in advance) a counter.
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
+ * - matrix: a bar over the cells, the cell being searched, elapsed time.
  */
 import cliProgress from "cli-progress";
 import type { RunProgress } from "../engine/runner.js";
@@ -123,6 +124,40 @@ export function makeStressProgress(
         sites: p.failures,
       });
     },
+    stop: () => bar.stop(),
+  };
+}
+
+export interface MatrixProgress {
+  /** Call when a cell starts. */
+  cell(scenario: string, column: string): void;
+  /** Call when a cell is done. */
+  done(): void;
+  /** The search's own progress within the current cell (redraws the elapsed time). */
+  readonly onProgress: (p: RunProgress) => void;
+  stop(): void;
+}
+
+export function makeMatrixProgress(o: { json?: boolean; quiet?: boolean }, total: number): MatrixProgress | null {
+  if (!wanted(o)) return null;
+  const bar = new LazyBar("matrix [{bar}] {value}/{total} cells | {cell} | {elapsed}", total);
+  const t0 = Date.now();
+  let cells = 0;
+  let current = "";
+  const draw = (): void => {
+    const ms = Date.now() - t0;
+    bar.update(ms, cells, { cell: current, elapsed: duration(ms) });
+  };
+  return {
+    cell(scenario: string, column: string): void {
+      current = `${scenario} × ${column}`;
+      draw();
+    },
+    done(): void {
+      cells++;
+      draw();
+    },
+    onProgress: () => draw(),
     stop: () => bar.stop(),
   };
 }
