@@ -66,7 +66,8 @@ function common(c: Command, hpageHelp = "HPAGE_PMD_NR: subpages of a THP (power 
     .option("--no-debug-vm", "model a kernel built without CONFIG_DEBUG_VM")
     .addOption(new Option("--hpage-nr <n>", hpageHelp).argParser(hpageNr))
     .option("--json", "print one JSON object instead of text")
-    .option("--quiet", "print only the verdict line");
+    .option("--quiet", "print only the verdict line")
+    .option("--no-links", "no terminal hyperlinks on kernel file:line sites (also MMRACE_NO_LINKS=1)");
 }
 
 function steps(c: Command): Command {

@@ -10,7 +10,7 @@ import {
 } from "../report/stress.js";
 import { findScenario } from "../scenarios/index.js";
 import { makeProgram } from "../scenarios/program.js";
-import { type CliOptions, exitFor, htmlTarget, verdictLine, write, writeViewer } from "./commands.js";
+import { type CliOptions, exitFor, htmlTarget, verdictLine, write, writeText, writeViewer } from "./commands.js";
 import { makeStressProgress } from "./progress.js";
 
 export function stressCommand(scenarioName: string | undefined, o: CliOptions): number {
@@ -48,9 +48,9 @@ export function stressCommand(scenarioName: string | undefined, o: CliOptions): 
   } else if (o.quiet === true) {
     const sites = r.sites.length === 1 ? "1 site" : `${r.sites.length} sites`;
     const tail = r.failures === 0 ? "" : `; ${r.failures} of ${r.executions} executions failed, at ${sites}`;
-    write(`${verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null)}${tail}`);
+    writeText(`${verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null)}${tail}`, o);
   } else {
-    write(renderStressReport(r));
+    writeText(renderStressReport(r), o);
   }
   return exitFor(r.result);
 }

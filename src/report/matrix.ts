@@ -102,15 +102,22 @@ export function cellText(c: MatrixCell): string {
   }
 }
 
-/** The matrix as a table: scenarios down, columns across. */
-export function renderMatrix(cells: readonly MatrixCell[], columns: readonly MatrixColumn[]): string {
+/**
+ * The matrix as a table: scenarios down, columns across. `decorate` may restyle each cell's text (the
+ * CLI adds colour and links on a terminal); it runs after padding, so escape codes cannot misalign.
+ */
+export function renderMatrix(
+  cells: readonly MatrixCell[],
+  columns: readonly MatrixColumn[],
+  decorate: (c: MatrixCell, text: string) => string = (_c, text) => text,
+): string {
   const scen = [...new Set(cells.map((c) => c.scenario))];
   const head = ["scenario", ...columns.map((c) => c.name)];
   const rows = scen.map((s) => [
     s,
     ...columns.map((col) => {
       const c = cells.find((x) => x.scenario === s && x.column === col.name);
-      return c === undefined ? "" : cellText(c);
+      return c === undefined ? "" : decorate(c, cellText(c));
     }),
   ]);
   // Transposed layout keeps the table narrow enough for a terminal: one block per scenario.
