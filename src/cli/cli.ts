@@ -9,9 +9,11 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { UsageError } from "../engine/errors.js";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../report/checkScenario.js";
+import { STRESS_DEFAULT_TIME_MS, STRESS_HPAGE_NR, STRESS_SCENARIO, STRESS_STRATEGIES } from "../report/stress.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
 import { type CliOptions, EXIT, runCommand } from "./commands.js";
 import { type MatrixCliOptions, matrixCommand } from "./matrix.js";
+import { stressCommand } from "./stress.js";
 
 /** A parser for a whole-number option in [min, max]; anything else (-1, 1.5, x, 0x10) is refused. */
 export function int(name: string, min: number, max?: number): (v: string) => number {
@@ -58,15 +60,14 @@ function packageVersion(): string {
   return "unknown";
 }
 
-function common(c: Command): Command {
+function common(c: Command, hpageHelp = "HPAGE_PMD_NR: subpages of a THP (power of two, 2..512)"): Command {
   return c
     .option("--patch <name>", "apply a candidate patch (repeatable); `landed-5.16` = the set that landed", collect, [])
     .option("--no-debug-vm", "model a kernel built without CONFIG_DEBUG_VM")
-    .addOption(
-      new Option("--hpage-nr <n>", "HPAGE_PMD_NR: subpages of a THP (power of two, 2..512)").argParser(hpageNr),
-    )
+    .addOption(new Option("--hpage-nr <n>", hpageHelp).argParser(hpageNr))
     .option("--json", "print one JSON object instead of text")
-    .option("--quiet", "print only the verdict line");
+    .option("--quiet", "print only the verdict line")
+    .option("--no-links", "no terminal hyperlinks on kernel file:line sites (also MMRACE_NO_LINKS=1)");
 }
 
 function steps(c: Command): Command {
@@ -101,6 +102,24 @@ function html(c: Command): Command {
   return c
     .option("--html <file>", "also write the counterexample as a self-contained HTML viewer to <file>")
     .option("--force", "let --html overwrite an existing file");
+}
+
+function stress(c: Command): Command {
+  return c
+    .addOption(new Option("--strategy <name>", "search strategy").choices(STRESS_STRATEGIES).default("pct"))
+    .option(
+      "--seed <n>",
+      "seed of the search (default 1; another seed explores other interleavings)",
+      int("--seed", 0, 2 ** 32 - 1),
+    )
+    .option("--depth <n>", "PCT: bug depth d (default 3)", int("--depth", 1, 20))
+    .option(
+      "--time <seconds>",
+      `stop after this many seconds (default ${STRESS_DEFAULT_TIME_MS / 1000} unless --max-executions is given)`,
+      int("--time", 1),
+    )
+    .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
+    .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }
 
 const REPLAY_EXAMPLE = "v1.truncate-vs-truncate~n4.a12b33a15b13a4.1j0dmik";
@@ -158,6 +177,22 @@ export function buildCli(setExit: (code: number) => void): Command {
     .action((scenario: string, schedule: string, opts: CliOptions) =>
       setExit(runCommand("explain", [scenario, schedule], opts)),
     );
+  html(stress(common(program.command("stress"), `HPAGE_PMD_NR (default ${STRESS_HPAGE_NR}; power of two, 2..512)`)))
+    .argument("[scenario]", `workload to stress (default: ${STRESS_SCENARIO}, stress_madvise_dso.c)`)
+    .description("run random or PCT search until a time or execution budget, count failures by site, explain the first")
+    .addHelpText(
+      "after",
+      `\nRuns on after the first failure. Reports executions, executions/s, the failures by site with the first
+counterexample of each, and the first failure shrunk and explained as check does. Exit 1 if any failed.
+
+Examples:
+  mmrace stress
+  mmrace stress --time 300 --seed 7
+  mmrace stress --strategy random --max-executions 5000 --json
+  mmrace stress --hpage-nr 4 --max-executions 1000 --seed 5
+  mmrace stress --patch hugh-deletions --time 30`,
+    )
+    .action((scenario: string | undefined, opts: CliOptions) => setExit(stressCommand(scenario, opts)));
   common(program.command("matrix"))
     .option("--scenario <name>", "only this scenario (repeatable); default: every built-in", collect, [])
     .option(

@@ -27,6 +27,7 @@ import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, findScenario, type Scenario } from
 import { makeProgram, type ScenarioProgram } from "../scenarios/program.js";
 import { makeProgress } from "./progress.js";
 import { renderSteps, type StepJson, stepsJson } from "./steps.js";
+import { decorate, terminalFor } from "./terminal.js";
 
 /** Exit codes of every command. */
 export const EXIT = { ok: 0, bug: 1, usage: 2, modelError: 3 } as const;
@@ -55,6 +56,8 @@ export interface CliOptions {
   html?: string;
   /** Let --html overwrite an existing file. */
   force?: boolean;
+  /** `--no-links`: no terminal hyperlinks on kernel sites. */
+  links?: boolean;
 }
 
 /** `mmrace explain --json`: the interleaving of one schedule, without the oops. */
@@ -101,11 +104,16 @@ export function runCommand(name: string, args: readonly (string | undefined)[], 
 
 // ===== output =====
 
-function write(text: string): void {
+export function write(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-function verdictLine(scenario: string, result: CheckReport["result"], site: string | null, kind: string | null) {
+/** Writes a text report, with colour and links when stdout is a terminal that takes them. */
+export function writeText(text: string, o: CliOptions): void {
+  write(decorate(terminalFor(o), text));
+}
+
+export function verdictLine(scenario: string, result: CheckReport["result"], site: string | null, kind: string | null) {
   return `${scenario}: ${site === null ? result : `${result}: ${kind ?? "?"} at ${site}`}`;
 }
 
@@ -123,9 +131,9 @@ function print(r: CheckReport, s: Scenario, trace: RecordedTrace | null, o: CliO
   if (o.json === true) {
     write(JSON.stringify(trace === null ? r : { ...r, trace: stepsJson(s, trace) }, null, 2));
   } else if (o.quiet === true) {
-    write(verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null));
+    writeText(verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null), o);
   } else {
-    write(reportText(r, trace === null ? null : renderSteps(s, trace)));
+    writeText(reportText(r, trace === null ? null : renderSteps(s, trace)), o);
   }
 }
 
@@ -149,7 +157,7 @@ function list(o: CliOptions): number {
   }
   out.push("", "Patch sets:");
   for (const [k, v] of Object.entries(PATCH_SETS)) out.push(`  ${k.padEnd(38)} ${v.join(" + ")}`);
-  write(out.join("\n"));
+  writeText(out.join("\n"), o);
   return EXIT.ok;
 }
 
@@ -232,7 +240,7 @@ function reason(e: unknown): string {
  * writable, and the file does not exist (or `force` is given and it is a writable file). Returns the
  * absolute path; a problem is a UsageError (`cannot write FILE: ...`, exit 2).
  */
-function htmlTarget(file: string, force: boolean): string {
+export function htmlTarget(file: string, force: boolean): string {
   const fail = (why: string) => new UsageError(`cannot write ${file}: ${why}`);
   const path = resolve(file);
   let exists = true;
@@ -264,7 +272,7 @@ function htmlTarget(file: string, force: boolean): string {
 }
 
 /** Renders the viewer of `choices` and writes it (never over an existing file without --force). */
-function writeViewer(
+export function writeViewer(
   path: string,
   o: CliOptions,
   program: ScenarioProgram,
@@ -372,10 +380,10 @@ function explain(scenarioName: string, text: string, o: CliOptions): number {
     };
     write(JSON.stringify(report, null, 2));
   } else if (o.quiet === true) {
-    write(verdictLine(s.name, result, site, r.bug?.kind ?? null));
+    writeText(verdictLine(s.name, result, site, r.bug?.kind ?? null), o);
   } else {
     const body = o.steps === true ? renderSteps(s, trace) : renderNarrative(narrative);
-    write(`${body}\n${endLine(r)}`);
+    writeText(`${body}\n${endLine(r)}`, o);
   }
   return exitFor(result);
 }

@@ -1,12 +1,32 @@
 /** `mmrace matrix`: every scenario under every patch column, as a table or JSON. */
 import { resolvePatches } from "../kernel/patches/index.js";
-import { defaultColumns, type MatrixColumn, renderMatrix, runMatrix } from "../report/matrix.js";
+import { defaultColumns, type MatrixCell, type MatrixColumn, renderMatrix, runMatrix } from "../report/matrix.js";
 import { SCHEMA_VERSION } from "../report/types.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../scenarios/index.js";
 import type { CliOptions } from "./commands.js";
+import { makeMatrixProgress } from "./progress.js";
+import { link, type Paint, paint, siteUrl, type Terminal, terminalFor } from "./terminal.js";
 
 export interface MatrixCliOptions extends CliOptions {
   scenario?: string[];
+}
+
+const CELL_PAINT: Readonly<Record<MatrixCell["result"], Paint>> = {
+  bug: "red",
+  ok: "green",
+  incomplete: "yellow",
+  "model-error": "boldRed",
+};
+
+/** A cell's text in its verdict's colour, its site (shortened in the text) linked to Elixir. */
+function cellStyle(t: Terminal): (c: MatrixCell, text: string) => string {
+  return (c, text) => {
+    let out = text;
+    const url = c.site === null ? null : siteUrl(c.site);
+    const short = c.site?.replace(/^mm\//, "");
+    if (url !== null && short !== undefined) out = out.replace(short, link(t, url, short));
+    return paint(t, CELL_PAINT[c.result], out);
+  };
 }
 
 export function matrixCommand(o: MatrixCliOptions): number {
@@ -21,16 +41,21 @@ export function matrixCommand(o: MatrixCliOptions): number {
     for (const c of columns) resolvePatches(c.patches); // unknown names are a UsageError before any run
   }
   const t0 = Date.now();
-  const cells = runMatrix(scenarios, columns, {
-    hpageNr: o.hpageNr,
-    debugVm: o.debugVm,
-    preemptions: o.preemptions,
-    cellTimeMs: o.time === undefined ? undefined : o.time * 1000,
-    onCell:
-      o.json === true || o.quiet === true || !process.stderr.isTTY
-        ? undefined
-        : (c) => process.stderr.write(`  ${c.scenario} × ${c.column}: ${c.result} (${c.elapsedMs} ms)\n`),
-  });
+  const progress = makeMatrixProgress(o, scenarios.length * columns.length);
+  let cells: MatrixCell[];
+  try {
+    cells = runMatrix(scenarios, columns, {
+      hpageNr: o.hpageNr,
+      debugVm: o.debugVm,
+      preemptions: o.preemptions,
+      cellTimeMs: o.time === undefined ? undefined : o.time * 1000,
+      onCellStart: progress === null ? undefined : (s, c) => progress.cell(s, c),
+      onProgress: progress?.onProgress,
+      onCell: progress === null ? undefined : () => progress.done(),
+    });
+  } finally {
+    progress?.stop();
+  }
   const elapsedMs = Date.now() - t0;
   if (o.json === true) {
     const report = {
@@ -43,13 +68,14 @@ export function matrixCommand(o: MatrixCliOptions): number {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
+    const t = terminalFor(o);
     const cfg = `HPAGE_PMD_NR=${o.hpageNr ?? 4}, CONFIG_DEBUG_VM=${o.debugVm === false ? "n" : "y"}`;
     process.stdout.write(
       `mmrace matrix — ${cfg}; each cell: bounded DFS (Np = preemptions of the failure found; "all ≤Bp" = every interleaving within B preemptions run)\n\n`,
     );
-    process.stdout.write(
-      `${renderMatrix(cells, columns)}\n\n${cells.length} cells in ${(elapsedMs / 1000).toFixed(1)} s\n`,
-    );
+    const table = renderMatrix(cells, columns, cellStyle(t));
+    const summary = paint(t, "dim", `${cells.length} cells in ${(elapsedMs / 1000).toFixed(1)} s`);
+    process.stdout.write(`${table}\n\n${summary}\n`);
   }
   return cells.some((c) => c.result === "model-error") ? 3 : 0;
 }

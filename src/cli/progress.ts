@@ -1,15 +1,67 @@
 /**
- * The progress line of a long search: shown on stderr when it is a terminal, not with --json or --quiet,
- * and only once the search has run for a second. With an execution budget it is a bar with an ETA;
- * without one (an exhaustive DFS whose size is unknown in advance) a counter.
+ * Progress lines of long commands: shown on stderr when it is a terminal, not with --json or --quiet,
+ * and only once the command has run for a second. The search loop is synchronous, so each line is
+ * redrawn from the runner's progress callback (about every 100 ms), never from a timer.
+ *
+ * - check: with an execution budget a bar with an ETA; without one (an exhaustive DFS whose size is
+ *   unknown in advance) a counter.
+ * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
+ *   time left.
+ * - matrix: a bar over the cells, the cell being searched, elapsed time.
  */
 import cliProgress from "cli-progress";
 import type { RunProgress } from "../engine/runner.js";
+import type { StressProgress } from "../report/stress.js";
+import type { StressReport } from "../report/types.js";
 
-export interface Progress {
-  readonly onProgress: (p: RunProgress) => void;
+export interface Progress<P = RunProgress> {
+  readonly onProgress: (p: P) => void;
   /** Clears the line; call before printing the report. */
   stop(): void;
+}
+
+/** Whether a progress line may be drawn at all. */
+function wanted(o: { json?: boolean; quiet?: boolean }): boolean {
+  return o.json !== true && o.quiet !== true && process.stderr.isTTY === true;
+}
+
+/** A bar drawn on stderr from its first update after `afterMs` of the command. */
+class LazyBar {
+  private bar: cliProgress.SingleBar | null = null;
+
+  constructor(
+    private readonly format: string,
+    private readonly total: number,
+    private readonly afterMs = 1000,
+  ) {}
+
+  update(elapsedMs: number, value: number, payload: object): void {
+    if (elapsedMs < this.afterMs) return;
+    if (this.bar === null) {
+      this.bar = new cliProgress.SingleBar(
+        { format: this.format, stream: process.stderr, clearOnComplete: true, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(this.total, value, payload);
+    } else {
+      this.bar.update(value, payload);
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+function rate(p: RunProgress): number {
+  return p.elapsedMs === 0 ? 0 : Math.round((p.executions * 1000) / p.elapsedMs);
+}
+
+/** `12 s`, `3 min 05 s`. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
 export function makeProgress(
@@ -17,32 +69,95 @@ export function makeProgress(
   label: string,
   budget: number | undefined,
 ): Progress | null {
-  if (o.json === true || o.quiet === true || process.stderr.isTTY !== true) return null;
-  let bar: cliProgress.SingleBar | null = null;
+  if (!wanted(o)) return null;
   const format =
     budget === undefined
       ? `${label} {value} executions | {rate} exec/s | failures {failures} | {secs} s`
       : `${label} [{bar}] {value}/{total} executions | {rate} exec/s | failures {failures} | ETA {eta_formatted}`;
+  const bar = new LazyBar(format, budget ?? 0);
   return {
     onProgress(p: RunProgress): void {
-      if (p.elapsedMs < 1000) return;
-      const payload = {
-        rate: Math.round((p.executions * 1000) / p.elapsedMs),
+      bar.update(p.elapsedMs, p.executions, {
+        rate: rate(p),
         failures: p.failures,
         secs: (p.elapsedMs / 1000).toFixed(1),
-      };
-      if (bar === null) {
-        bar = new cliProgress.SingleBar(
-          { format, stream: process.stderr, clearOnComplete: true, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(budget ?? 0, p.executions, payload);
-      } else {
-        bar.update(p.executions, payload);
-      }
+      });
     },
-    stop(): void {
-      if (bar !== null) bar.stop();
+    stop: () => bar.stop(),
+  };
+}
+
+/** The fraction of a stress budget used, and the time left (estimated from the rate for executions). */
+export function stressLeft(p: RunProgress, budget: StressReport["budget"]): { done: number; leftMs: number } {
+  let done = 0;
+  let leftMs = Number.POSITIVE_INFINITY;
+  if (budget.timeMs !== null) {
+    done = p.elapsedMs / budget.timeMs;
+    leftMs = budget.timeMs - p.elapsedMs;
+  }
+  if (budget.maxExecutions !== null && p.executions > 0) {
+    const f = p.executions / budget.maxExecutions;
+    done = Math.max(done, f);
+    leftMs = Math.min(leftMs, ((budget.maxExecutions - p.executions) * p.elapsedMs) / p.executions);
+  }
+  return { done: Math.min(1, done), leftMs };
+}
+
+export function makeStressProgress(
+  o: { json?: boolean; quiet?: boolean },
+  label: string,
+  budget: StressReport["budget"],
+): Progress<StressProgress> | null {
+  if (!wanted(o)) return null;
+  const bar = new LazyBar(
+    `${label} [{bar}] {left} left | {executions} executions | {rate} exec/s | failures {failed} at {sites} site(s)`,
+    1000,
+  );
+  return {
+    onProgress(p: StressProgress): void {
+      const { done, leftMs } = stressLeft(p, budget);
+      bar.update(p.elapsedMs, Math.round(done * 1000), {
+        left: Number.isFinite(leftMs) ? duration(leftMs) : "?",
+        executions: p.executions,
+        rate: rate(p),
+        failed: p.failedExecutions,
+        sites: p.failures,
+      });
     },
+    stop: () => bar.stop(),
+  };
+}
+
+export interface MatrixProgress {
+  /** Call when a cell starts. */
+  cell(scenario: string, column: string): void;
+  /** Call when a cell is done. */
+  done(): void;
+  /** The search's own progress within the current cell (redraws the elapsed time). */
+  readonly onProgress: (p: RunProgress) => void;
+  stop(): void;
+}
+
+export function makeMatrixProgress(o: { json?: boolean; quiet?: boolean }, total: number): MatrixProgress | null {
+  if (!wanted(o)) return null;
+  const bar = new LazyBar("matrix [{bar}] {value}/{total} cells | {cell} | {elapsed}", total);
+  const t0 = Date.now();
+  let cells = 0;
+  let current = "";
+  const draw = (): void => {
+    const ms = Date.now() - t0;
+    bar.update(ms, cells, { cell: current, elapsed: duration(ms) });
+  };
+  return {
+    cell(scenario: string, column: string): void {
+      current = `${scenario} × ${column}`;
+      draw();
+    },
+    done(): void {
+      cells++;
+      draw();
+    },
+    onProgress: () => draw(),
+    stop: () => bar.stop(),
   };
 }

@@ -171,14 +171,22 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const strategy = makeStrategy(o);
   const budget = executionBudget(o);
   const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
-  let failing = r.first;
-  if (failing !== null && failing.verdict !== "model-error" && o.noShrink !== true) {
-    failing = shrink(p, failing, {
-      maxExecutions: 3000,
-      timeMs: o.shrinkTimeMs ?? 10_000,
-      provenMinimal: strategy.name === "dfs",
-    }).result;
-  }
+  const failing = shrinkFailure(p, r.first, o, strategy.name === "dfs");
   const report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
   return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
+}
+
+/**
+ * Shrinks a failure found by a search to the fewest preemptions, then steps, within 3000 executions and
+ * `o.shrinkTimeMs` (10 s by default). A model error, no failure, or `o.noShrink` comes back unchanged.
+ * `provenMinimal`: the failure came from iterative DFS, so its preemptions need no proof.
+ */
+export function shrinkFailure(
+  p: ScenarioProgram,
+  failing: ExecutionResult | null,
+  o: CheckOptions,
+  provenMinimal: boolean,
+): ExecutionResult | null {
+  if (failing === null || failing.verdict === "model-error" || o.noShrink === true) return failing;
+  return shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000, provenMinimal }).result;
 }

@@ -3,7 +3,7 @@
  * from 0 preemptions): the failure found with its site and preemptions, or "no bug" with the bound within
  * which every interleaving was run.
  */
-import { run } from "../engine/runner.js";
+import { type RunProgress, run } from "../engine/runner.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { PATCHES, resolvePatches } from "../kernel/patches/index.js";
 import { makeProgram } from "../scenarios/program.js";
@@ -38,6 +38,10 @@ export interface MatrixOptions {
   readonly preemptions?: number;
   /** Time budget per cell, ms. */
   readonly cellTimeMs?: number;
+  /** Called before each cell's search starts. */
+  readonly onCellStart?: (scenario: string, column: string) => void;
+  /** The running cell's search progress, about every 100 ms. */
+  readonly onProgress?: (p: RunProgress) => void;
   readonly onCell?: (c: MatrixCell) => void;
 }
 
@@ -59,10 +63,11 @@ export function runMatrix(
   const cells: MatrixCell[] = [];
   for (const s of scenarios) {
     for (const c of columns) {
+      o.onCellStart?.(s.name, c.name);
       const t0 = Date.now();
       const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
       const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
-      const r = run(p, new DfsStrategy(bound), { timeMs: o.cellTimeMs });
+      const r = run(p, new DfsStrategy(bound), { timeMs: o.cellTimeMs, onProgress: o.onProgress });
       const f = r.first;
       const cell: MatrixCell = {
         scenario: s.name,
@@ -97,15 +102,22 @@ export function cellText(c: MatrixCell): string {
   }
 }
 
-/** The matrix as a table: scenarios down, columns across. */
-export function renderMatrix(cells: readonly MatrixCell[], columns: readonly MatrixColumn[]): string {
+/**
+ * The matrix as a table: scenarios down, columns across. `decorate` may restyle each cell's text (the
+ * CLI adds colour and links on a terminal); it runs after padding, so escape codes cannot misalign.
+ */
+export function renderMatrix(
+  cells: readonly MatrixCell[],
+  columns: readonly MatrixColumn[],
+  decorate: (c: MatrixCell, text: string) => string = (_c, text) => text,
+): string {
   const scen = [...new Set(cells.map((c) => c.scenario))];
   const head = ["scenario", ...columns.map((c) => c.name)];
   const rows = scen.map((s) => [
     s,
     ...columns.map((col) => {
       const c = cells.find((x) => x.scenario === s && x.column === col.name);
-      return c === undefined ? "" : cellText(c);
+      return c === undefined ? "" : decorate(c, cellText(c));
     }),
   ]);
   // Transposed layout keeps the table narrow enough for a terminal: one block per scenario.

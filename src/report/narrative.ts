@@ -62,13 +62,36 @@ function describeRun(run: readonly TraceStep[]): string[] {
   return out.length > 0 ? [...out, `stops at ${sites[sites.length - 1] ?? "its end"}`] : shown;
 }
 
-/** Renders the narrative as numbered text. */
+/** Runs of more lines than this that differ only in their numbers are folded in the text. */
+const MAX_ALIKE = 6;
+
+/**
+ * Folds each run of more than MAX_ALIKE consecutive lines that differ only in their numbers (one
+ * xas_store per slot of a 512-page THP, one cleared PTE per index) to its first two and last two lines
+ * around a count. The data (NarrativeItem.lines, --json) keeps every line.
+ */
+export function foldAlike(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  const shape = (l: string) => l.replace(/\d+/g, "#");
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j + 1 < lines.length && shape(lines[j + 1] as string) === shape(lines[i] as string)) j++;
+    const run = lines.slice(i, j + 1);
+    if (run.length > MAX_ALIKE) out.push(...run.slice(0, 2), `… ${run.length - 4} more like these …`, ...run.slice(-2));
+    else out.push(...run);
+    i = j + 1;
+  }
+  return out;
+}
+
+/** Renders the narrative as numbered text (long runs of alike lines folded, see foldAlike). */
 export function renderNarrative(items: readonly NarrativeItem[]): string {
   const out: string[] = [];
   for (const it of items) {
     const span = it.firstStep === it.lastStep ? `step ${it.firstStep}` : `steps ${it.firstStep}–${it.lastStep}`;
     out.push(`${String(it.n).padStart(2)}. ${it.who} (${span}):`);
-    for (const l of it.lines) out.push(`      ${l}`);
+    for (const l of foldAlike(it.lines)) out.push(`      ${l}`);
   }
   return out.join("\n");
 }

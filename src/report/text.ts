@@ -3,6 +3,11 @@ import { renderNarrative } from "./narrative.js";
 import type { CheckReport } from "./types.js";
 
 export function renderReport(r: CheckReport): string {
+  return `${renderReportBody(r)}\n${statsLine(r)}`;
+}
+
+/** The report without its closing statistics line: header, then the oops and story, or the verdict. */
+export function renderReportBody(r: CheckReport): string {
   const out: string[] = [];
   const cfg = `HPAGE_PMD_NR=${r.config.HPAGE_PMD_NR}, CONFIG_DEBUG_VM=${r.config.DEBUG_VM ? "y" : "n"}`;
   const patches = r.patches.length === 0 ? "no patches (v5.15-rc3)" : `patches: ${r.patches.join(", ")}`;
@@ -24,8 +29,10 @@ export function renderReport(r: CheckReport): string {
   } else {
     out.push(r.result === "ok" ? "No bug found." : "Stopped before the search was complete: no bug found so far.");
   }
-  out.push(
-    `${r.executions} executions, ${r.steps} steps, ${r.terminalStates} distinct final states, ${r.exhaustive ? "exhaustive" : "not exhaustive"} — ${r.coverage} (${r.elapsedMs} ms)`,
-  );
   return out.join("\n");
+}
+
+/** What the search covered, in one line. */
+export function statsLine(r: CheckReport): string {
+  return `${r.executions} executions, ${r.steps} steps, ${r.terminalStates} distinct final states, ${r.exhaustive ? "exhaustive" : "not exhaustive"} — ${r.coverage} (${r.elapsedMs} ms)`;
 }

@@ -60,3 +60,37 @@ export interface CheckReport {
   /** With --list-states: 64-bit hashes (hex) of every distinct final state's canonical text, sorted. */
   readonly terminalStateHashes?: readonly string[];
 }
+
+/** One place where executions of a stress run failed. */
+export interface SiteCount {
+  /** `file:line` of the assertion, or the verdict (`deadlock`, `step-limit`) of a failure without one. */
+  readonly site: string;
+  readonly kind: string;
+  readonly condition: string;
+  /** Executions that failed here. */
+  readonly count: number;
+  /** The first of them (1 = the run's first execution). */
+  readonly firstExecution: number;
+  /** The first one's schedule as found (not shrunk), its preemptions and steps, and its replay command. */
+  readonly schedule: string;
+  readonly preemptions: number;
+  readonly steps: number;
+  readonly replay: string;
+}
+
+/**
+ * `mmrace stress --json`: a CheckReport of the first failure (shrunk, with oops and narrative), plus what
+ * the whole run saw. `executions` counts the run's executions, not the shrinker's.
+ */
+export interface StressReport extends CheckReport {
+  readonly command: "stress";
+  /** Executions that failed, at every site. */
+  readonly failures: number;
+  /** Failure sites, most frequent first. */
+  readonly sites: readonly SiteCount[];
+  /** Wall time of the search alone (elapsedMs adds shrinking and reporting). */
+  readonly searchMs: number;
+  readonly executionsPerSecond: number;
+  /** The budget the run was given (null: none of that kind). */
+  readonly budget: { readonly timeMs: number | null; readonly maxExecutions: number | null };
+}

@@ -1,0 +1,56 @@
+/** `mmrace stress`: random/PCT search until a budget, failures counted by site; text or JSON. */
+import { decodeSchedule } from "../engine/schedule.js";
+import { resolvePatches } from "../kernel/patches/index.js";
+import {
+  renderStressReport,
+  STRESS_SCENARIO,
+  type STRESS_STRATEGIES,
+  stressBudget,
+  stressScenario,
+} from "../report/stress.js";
+import { findScenario } from "../scenarios/index.js";
+import { makeProgram } from "../scenarios/program.js";
+import { type CliOptions, exitFor, htmlTarget, verdictLine, write, writeText, writeViewer } from "./commands.js";
+import { makeStressProgress } from "./progress.js";
+
+export function stressCommand(scenarioName: string | undefined, o: CliOptions): number {
+  const s = findScenario(scenarioName ?? STRESS_SCENARIO);
+  const strategy = (o.strategy ?? "pct") as (typeof STRESS_STRATEGIES)[number];
+  const so = {
+    hpageNr: o.hpageNr,
+    debugVm: o.debugVm,
+    patches: resolvePatches(o.patch ?? []),
+    strategy,
+    seed: o.seed,
+    depth: o.depth,
+    maxExecutions: o.maxExecutions,
+    timeMs: o.time === undefined ? undefined : o.time * 1000,
+    noShrink: o.shrink === false,
+  };
+  const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
+  const progress = makeStressProgress(o, `${s.name} (${strategy})`, stressBudget(so));
+  let r: ReturnType<typeof stressScenario>;
+  try {
+    r = stressScenario(s, { ...so, onProgress: progress?.onProgress });
+  } finally {
+    progress?.stop();
+  }
+  if (target !== null) {
+    if (r.schedule === null) {
+      process.stderr.write(`viewer: no bug found, so no viewer was written (${o.html})\n`);
+    } else {
+      const p = makeProgram(s, { ...so, hpageNr: r.config.HPAGE_PMD_NR });
+      writeViewer(target, o, p, decodeSchedule(r.schedule).choices, r.schedule, "stress");
+    }
+  }
+  if (o.json === true) {
+    write(JSON.stringify(r, null, 2));
+  } else if (o.quiet === true) {
+    const sites = r.sites.length === 1 ? "1 site" : `${r.sites.length} sites`;
+    const tail = r.failures === 0 ? "" : `; ${r.failures} of ${r.executions} executions failed, at ${sites}`;
+    writeText(`${verdictLine(r.scenario, r.result, r.bug?.site ?? null, r.bug?.kind ?? null)}${tail}`, o);
+  } else {
+    writeText(renderStressReport(r), o);
+  }
+  return exitFor(r.result);
+}
