@@ -197,7 +197,7 @@ Examples:
     .option("--scenario <name>", "only this scenario (repeatable); default: every built-in", collect, [])
     .option(
       "--preemptions <n>",
-      "preemption bound per cell (default 3; 2 with three threads)",
+      "for a bug, bound of the search for its fewest preemptions (default 3; 2 with three threads)",
       int("--preemptions", 0, 50),
     )
     .option("--time <seconds>", "time budget per cell", int("--time", 1))

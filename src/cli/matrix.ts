@@ -71,7 +71,7 @@ export function matrixCommand(o: MatrixCliOptions): number {
     const t = terminalFor(o);
     const cfg = `HPAGE_PMD_NR=${o.hpageNr ?? 4}, CONFIG_DEBUG_VM=${o.debugVm === false ? "n" : "y"}`;
     process.stdout.write(
-      `mmrace matrix — ${cfg}; each cell: bounded DFS (Np = preemptions of the failure found; "all ≤Bp" = every interleaving within B preemptions run)\n\n`,
+      `mmrace matrix — ${cfg}; each cell: stateful search of every reachable state ("exhaustive: S states"); for a bug, Np = the fewest preemptions that reach it (bounded DFS)\n\n`,
     );
     const table = renderMatrix(cells, columns, cellStyle(t));
     const summary = paint(t, "dim", `${cells.length} cells in ${(elapsedMs / 1000).toFixed(1)} s`);

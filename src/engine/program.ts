@@ -34,4 +34,10 @@ export interface Program {
    * here or from thread frames would make the stateful search unsound.
    */
   stateRoots?(): readonly unknown[];
+  /**
+   * Groups of interchangeable threads (same code, same inputs; ids ascending): the stateful search counts
+   * states that differ only by swapping threads of a group once. Thread ids the model stores must be in
+   * fields listed by their class's `static threadIdFields`, so that they are renamed with the threads.
+   */
+  symmetry?(): readonly (readonly number[])[];
 }

@@ -1,10 +1,12 @@
 /**
- * The patch matrix: every scenario under every patch column, each cell settled by bounded DFS (iterative
- * from 0 preemptions): the failure found with its site and preemptions, or "no bug" with the bound within
- * which every interleaving was run.
+ * The patch matrix: every scenario under every patch column, each cell settled by the stateful search
+ * (every reachable state explored): the failure found, or an exhaustive "no bug" with the number of
+ * states. For a failure, a preemption-bounded DFS (iterative from 0) then finds the fewest preemptions
+ * that reach a failure, the figure that says how hard the race is to hit; ">B" when none within B.
  */
 import { type RunProgress, run } from "../engine/runner.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
+import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import { PATCHES, resolvePatches } from "../kernel/patches/index.js";
 import { makeProgram } from "../scenarios/program.js";
 import type { Scenario } from "../scenarios/types.js";
@@ -22,11 +24,14 @@ export interface MatrixCell {
   readonly result: "bug" | "ok" | "incomplete" | "model-error";
   readonly site: string | null;
   readonly condition: string | null;
+  /** Fewest preemptions of a failure, from bounded DFS; null if none within `bound` (or no failure). */
   readonly preemptions: number | null;
-  /** The preemption bound searched. */
+  /** The preemption bound the DFS for `preemptions` searched. */
   readonly bound: number;
-  /** True when every interleaving within `bound` preemptions was run. */
+  /** True when the stateful search explored every reachable state. */
   readonly exhaustive: boolean;
+  /** Distinct states the stateful search explored. */
+  readonly states: number;
   readonly executions: number;
   readonly elapsedMs: number;
 }
@@ -34,7 +39,7 @@ export interface MatrixCell {
 export interface MatrixOptions {
   readonly hpageNr?: number;
   readonly debugVm?: boolean;
-  /** Preemption bound; default 3 for two-thread scenarios, 2 for more threads. */
+  /** Bound for the fewest-preemptions search after a failure; default 3 (2 with three threads). */
   readonly preemptions?: number;
   /** Time budget per cell, ms. */
   readonly cellTimeMs?: number;
@@ -67,17 +72,29 @@ export function runMatrix(
       const t0 = Date.now();
       const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
       const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
-      const r = run(p, new DfsStrategy(bound), { timeMs: o.cellTimeMs, onProgress: o.onProgress });
-      const f = r.first;
+      const stateful = new StatefulStrategy();
+      const r = run(p, stateful, { timeMs: o.cellTimeMs, onProgress: o.onProgress });
+      let f = r.first;
+      let preemptions: number | null = null;
+      if (f !== null && f.verdict !== "model-error") {
+        // The fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest bound.
+        const left = o.cellTimeMs === undefined ? undefined : Math.max(1000, o.cellTimeMs - (Date.now() - t0));
+        const d = run(p, new DfsStrategy(bound), { timeMs: left, onProgress: o.onProgress });
+        if (d.first !== null && d.first.verdict !== "model-error") {
+          f = d.first;
+          preemptions = d.first.preemptions;
+        }
+      }
       const cell: MatrixCell = {
         scenario: s.name,
         column: c.name,
         result: r.outcome,
         site: f === null ? null : f.bug === null ? f.verdict : `${f.bug.site.file}:${f.bug.site.line}`,
         condition: f?.bug?.condition ?? f?.error ?? null,
-        preemptions: f?.preemptions ?? null,
+        preemptions,
         bound,
         exhaustive: r.exhaustive,
+        states: stateful.states,
         executions: r.executions,
         elapsedMs: Date.now() - t0,
       };
@@ -92,11 +109,11 @@ export function runMatrix(
 export function cellText(c: MatrixCell): string {
   switch (c.result) {
     case "bug":
-      return `BUG ${c.site?.replace(/^mm\//, "")} (${c.preemptions}p)`;
+      return `BUG ${c.site?.replace(/^mm\//, "")} (${c.preemptions === null ? `>${c.bound}` : c.preemptions}p)`;
     case "ok":
-      return c.exhaustive ? `no bug (all ≤${c.bound}p)` : `no bug (${c.executions} runs)`;
+      return `no bug (exhaustive: ${c.states} states)`;
     case "incomplete":
-      return `no bug so far (${c.executions} runs, ≤${c.bound}p, budget hit)`;
+      return `no bug so far (${c.states} states, budget hit)`;
     default:
       return `MODEL ERROR: ${c.condition ?? "?"}`;
   }

@@ -210,7 +210,9 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
       freeChecks.push((page) => cachedAt(w, page));
       return scenario.threads.map((t) => ({
         name: t.name,
-        local: { cpu: t.cpu, comm: t.comm },
+        // CPU number and comm are the scenario's (reports read them there), not model state: two writers
+        // on different CPUs running the same ops are interchangeable (symmetry()).
+        local: {},
         run: function* (): Gen<void> {
           const L = enter(FN_thread, { op: 0 });
           for (L.op = 0; L.op < t.ops.length; L.op++) yield* runOp(w, t.ops[L.op] as ThreadOp);
@@ -224,6 +226,15 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
     },
     stateKey(): string {
       return stateKey(world as World);
+    },
+    symmetry(): readonly (readonly number[])[] {
+      // Threads with the same comm and ops are interchangeable: the model never reads a CPU number.
+      const groups = new Map<string, number[]>();
+      scenario.threads.forEach((t, i) => {
+        const key = JSON.stringify([t.comm, t.ops]);
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+      });
+      return [...groups.values()].filter((g) => g.length > 1);
     },
     stateRoots(): readonly unknown[] {
       // All kernel memory the threads can reach (docs/model.md, "What a state is"): the file (inode,

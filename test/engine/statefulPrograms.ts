@@ -63,8 +63,11 @@ function lostUpdateCheck(x: number, n: number): null {
   return null;
 }
 
-/** n threads each run `tmp = x; x = tmp + 1` as two steps, `tmp` in the frame; finish asserts x == n. */
-export function increments(n: number): Program {
+/**
+ * n threads each run `tmp = x; x = tmp + 1` as two steps, `tmp` in the frame; finish asserts x == n.
+ * `symmetric`: declare the threads interchangeable.
+ */
+export function increments(n: number, symmetric = false): Program {
   let s = { x: 0, obj: 0 };
   function* incr(): Gen<void> {
     const L = enter(F_INC, { tmp: 0 });
@@ -84,6 +87,7 @@ export function increments(n: number): Program {
     finish: () => lostUpdateCheck(s.x, n),
     stateKey: () => `x=${s.x}`,
     stateRoots: () => [s],
+    symmetry: () => (symmetric ? [Array.from({ length: n }, (_, i) => i)] : []),
   };
 }
 

@@ -43,12 +43,26 @@ const u32 = new Uint32Array(f64.buffer);
 /** Key lists of class instances, by constructor: instances of one class share their own keys. */
 interface Shape {
   readonly keys: readonly string[];
+  /** Per key: whether it holds a thread id (the class lists it in `static threadIdFields`). */
+  readonly tid: readonly boolean[];
+}
+
+function shapeOf(ctor: unknown, o: object): Shape {
+  const keys = Object.keys(o);
+  const fields = (ctor as { threadIdFields?: readonly string[] }).threadIdFields ?? [];
+  return { keys, tid: keys.map((k) => fields.includes(k)) };
 }
 
 export class CanonicalWalker {
   private count = 0;
   private readonly ids = new Map<object, number>();
   private readonly shapes = new Map<unknown, Shape>();
+
+  /**
+   * Symmetry: thread id → the id it is renamed to in this walk (fields a class declares in
+   * `static threadIdFields` are written renamed; -1 stays -1). Null: no renaming.
+   */
+  threadMap: readonly number[] | null = null;
 
   constructor(readonly sink: StateSink) {}
 
@@ -145,15 +159,19 @@ export class CanonicalWalker {
       // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
       let shape = this.shapes.get(ctor);
       if (shape === undefined || !sameKeys(shape.keys, o)) {
-        shape = { keys: Object.keys(o) };
+        shape = shapeOf(ctor, o);
         if (!this.shapes.has(ctor)) this.shapes.set(ctor, shape);
       }
       const keys = shape.keys;
+      const map = this.threadMap;
       sink.text(ctor.name ?? "");
       sink.word(keys.length);
       for (let i = 0; i < keys.length; i++) {
-        sink.text(keys[i] as string);
-        this.value(rec[keys[i] as string]);
+        const k = keys[i] as string;
+        sink.text(k);
+        const v = rec[k];
+        if (map !== null && shape.tid[i] === true && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
+        else this.value(v);
       }
       return;
     }

@@ -17,6 +17,8 @@ import type { StateProbe } from "./probe.js";
 export interface MergeSample {
   readonly first: readonly number[];
   readonly again: readonly number[];
+  /** Symmetry: thread t after `first` plays the part of thread map[t] after `again` (null: itself). */
+  readonly map: readonly number[] | null;
 }
 
 export interface MergeMismatch {
@@ -37,6 +39,7 @@ class Continuation implements Strategy {
     private readonly prefix: readonly number[],
     readonly cont: number[],
     private readonly rng: Prng | null,
+    private readonly map: readonly number[] | null = null,
   ) {}
 
   newExecution(): boolean {
@@ -57,7 +60,8 @@ class Continuation implements Strategy {
       this.diverged = `continuation step ${j}: the run goes on (threads ${enabled.join(",")} runnable) where the other ended`;
       return -1;
     }
-    const t = this.cont[j] as number;
+    const c = this.cont[j] as number;
+    const t = this.map === null ? c : (this.map[c] as number);
     if (enabled.indexOf(t) < 0) {
       this.diverged = `continuation step ${j}: thread ${t} is runnable after one prefix, not after the other (runnable: ${enabled.join(",")})`;
       return -1;
@@ -78,14 +82,21 @@ interface Observed {
   readonly contHash: number;
 }
 
-function runWith(program: Program, strategy: Continuation, from: number, maxSteps: number): Observed {
+function runWith(
+  program: Program,
+  strategy: Continuation,
+  from: number,
+  maxSteps: number,
+  map: readonly number[] | null,
+): Observed {
   let h = 17;
   strategy.newExecution();
   const r = runExecution(program, strategy, {
     maxSteps,
     onStep: (th, step) => {
       if (step < from) return;
-      h = (Math.imul(h ^ (th.site === null ? 0 : th.site.key), 0x01000193) + th.id) | 0;
+      const id = map === null ? th.id : (map[th.id] as number);
+      h = (Math.imul(h ^ (th.site === null ? 0 : th.site.key), 0x01000193) + id) | 0;
     },
   });
   return { r, contHash: h };
@@ -100,9 +111,9 @@ export function crossCheckMerge(
 ): MergeMismatch | null {
   const cont: number[] = [];
   const a = new Continuation(sample.first, cont, new Prng(seed));
-  const ra = runWith(program, a, sample.first.length, maxSteps);
-  const b = new Continuation(sample.again, cont, null);
-  const rb = runWith(program, b, sample.again.length, maxSteps);
+  const ra = runWith(program, a, sample.first.length, maxSteps, sample.map);
+  const b = new Continuation(sample.again, cont, null, sample.map);
+  const rb = runWith(program, b, sample.again.length, maxSteps, null);
   const mismatch = (why: string): MergeMismatch => ({ sample, continuation: cont.slice(), why });
   if (b.diverged !== null) return mismatch(b.diverged);
   if (ra.r.verdict !== rb.r.verdict)

@@ -6,7 +6,7 @@ import type { Program } from "../program.js";
 import type { ThreadState } from "../runtime.js";
 import { CanonicalWalker } from "./canon.js";
 import { HashSink, TextSink } from "./sinks.js";
-import { walkState } from "./stateOf.js";
+import { symmetryPerms, walkState } from "./stateOf.js";
 
 export interface StateProbe {
   /** Fills `lo`/`hi` with the 64-bit fingerprint of the current state. */
@@ -17,6 +17,11 @@ export interface StateProbe {
   text(): string;
   /** Whether thread `t` is stopped at a wait (blocked, or its condition holds and it may resume). */
   waiting(t: number): boolean;
+  /**
+   * After `fingerprint()`: the renaming of threads (thread id → slot) that gave the canonical walk, or null
+   * without symmetry. Per-state data kept by thread id (sleep sets) is stored renamed by it.
+   */
+  perm: readonly number[] | null;
 }
 
 const hashSink = new HashSink();
@@ -24,20 +29,52 @@ const hashWalker = new CanonicalWalker(hashSink);
 const textSink = new TextSink();
 const textWalker = new CanonicalWalker(textSink);
 
+/** Symmetry renamings per program, computed once. */
+const permsOf = new WeakMap<Program, number[][] | null>();
+
+function perms(program: Program, n: number): number[][] | null {
+  let p = permsOf.get(program);
+  if (p === undefined) {
+    const groups = program.symmetry?.() ?? [];
+    p = groups.some((g) => g.length > 1) ? symmetryPerms(n, groups) : null;
+    permsOf.set(program, p);
+  }
+  return p;
+}
+
 export function makeProbe(program: Program, threads: readonly ThreadState[]): StateProbe {
   const probe: StateProbe = {
     lo: 0,
     hi: 0,
+    perm: null,
     fingerprint(): void {
       const h = hashSink.h;
-      h.reset();
-      walkState(hashWalker, program, threads);
-      h.finish();
-      probe.lo = h.lo;
-      probe.hi = h.hi;
+      const ps = perms(program, threads.length);
+      if (ps === null) {
+        h.reset();
+        walkState(hashWalker, program, threads);
+        h.finish();
+        probe.lo = h.lo;
+        probe.hi = h.hi;
+        return;
+      }
+      // The canonical representative: the renaming whose walk hashes lowest.
+      let best = -1;
+      for (let i = 0; i < ps.length; i++) {
+        h.reset();
+        walkState(hashWalker, program, threads, ps[i] as number[]);
+        h.finish();
+        if (best < 0 || h.hi < probe.hi || (h.hi === probe.hi && h.lo < probe.lo)) {
+          best = i;
+          probe.lo = h.lo;
+          probe.hi = h.hi;
+        }
+      }
+      probe.perm = ps[best] as number[];
     },
     text(): string {
-      walkState(textWalker, program, threads);
+      // The text of the canonical walk (call after fingerprint()).
+      walkState(textWalker, program, threads, probe.perm);
       return textSink.take();
     },
     waiting(t: number): boolean {

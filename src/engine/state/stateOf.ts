@@ -12,14 +12,58 @@ import type { Program } from "../program.js";
 import type { ThreadState } from "../runtime.js";
 import type { CanonicalWalker } from "./canon.js";
 
-export function walkState(w: CanonicalWalker, program: Program, threads: readonly ThreadState[]): void {
+/**
+ * Walks the state. With `perm` (thread id → slot; symmetry), thread `t` is walked in slot `perm[t]` and
+ * every thread id stored in the model is renamed the same way, so swapping identical threads gives the
+ * same words.
+ */
+export function walkState(
+  w: CanonicalWalker,
+  program: Program,
+  threads: readonly ThreadState[],
+  perm: readonly number[] | null = null,
+): void {
   w.begin();
+  w.threadMap = perm;
   const sink = w.sink;
   const roots = program.stateRoots?.() ?? [];
   sink.word(roots.length);
   for (let i = 0; i < roots.length; i++) w.value(roots[i]);
   sink.word(threads.length);
-  for (let t = 0; t < threads.length; t++) walkThread(w, threads[t] as ThreadState);
+  if (perm === null) {
+    for (let t = 0; t < threads.length; t++) walkThread(w, threads[t] as ThreadState);
+  } else {
+    for (let slot = 0; slot < threads.length; slot++) walkThread(w, threads[perm.indexOf(slot)] as ThreadState);
+  }
+  w.threadMap = null;
+}
+
+/** Every renaming of threads that permutes each group of identical threads among itself (capped). */
+export function symmetryPerms(n: number, groups: readonly (readonly number[])[], cap = 120): number[][] {
+  let perms: number[][] = [Array.from({ length: n }, (_, i) => i)];
+  for (const g of groups) {
+    if (g.length < 2) continue;
+    const next: number[][] = [];
+    for (const base of perms) {
+      for (const order of permutations(g.length)) {
+        const p = base.slice();
+        for (let i = 0; i < g.length; i++) p[g[i] as number] = g[order[i] as number] as number;
+        next.push(p);
+        if (next.length > cap) throw new RangeError(`more than ${cap} symmetric renamings of threads`);
+      }
+    }
+    perms = next;
+  }
+  return perms;
+}
+
+function permutations(k: number): number[][] {
+  if (k === 1) return [[0]];
+  const out: number[][] = [];
+  for (const p of permutations(k - 1)) {
+    for (let i = 0; i <= p.length; i++) out.push([...p.slice(0, i), k - 1, ...p.slice(i)]);
+  }
+  return out;
 }
 
 export function walkThread(w: CanonicalWalker, th: ThreadState): void {

@@ -92,7 +92,7 @@ export class StatefulStrategy implements Strategy {
   private step = 0;
   private readonly maxStates: number;
   private readonly texts: Map<string, string> | null;
-  private readonly firstVisit: Map<string, number[]> | null;
+  private readonly firstVisit: Map<string, { schedule: number[]; perm: readonly number[] | null }> | null;
   private readonly sampleCap: number;
   private readonly sampleRng = new Prng(0x5eed);
   private hits = 0;
@@ -159,12 +159,14 @@ export class StatefulStrategy implements Strategy {
     for (const t of enabled) enabledMask |= 1 << t;
     // Threads to explore from here: those awake, less those an earlier visit already explored.
     let explore = enabledMask & ~sleep;
+    const perm = state.perm;
     const slot = this.table.find(state.lo, state.hi);
     if (slot >= 0) {
-      const stored = this.table.value(slot);
+      // Sleep sets are stored by canonical slot (symmetry: the earlier visit may have had threads swapped).
+      const stored = fromCanon(this.table.value(slot), perm);
       // The earlier visit explored enabled \ stored; what it left out and this visit needs: stored \ sleep.
       explore &= stored;
-      this.table.setValue(slot, stored & sleep);
+      this.table.setValue(slot, toCanon(stored & sleep, perm));
       if (explore === 0) {
         if (this.firstVisit !== null) this.sampleMerge(state);
         return -1;
@@ -174,8 +176,8 @@ export class StatefulStrategy implements Strategy {
         this.stoppedAtLimit = true;
         return -1;
       }
-      this.table.insert(state.lo, state.hi, sleep);
-      this.firstVisit?.set(`${state.lo}:${state.hi}`, this.schedule());
+      this.table.insert(state.lo, state.hi, toCanon(sleep, perm));
+      this.firstVisit?.set(`${state.lo}:${state.hi}`, { schedule: this.schedule(), perm });
       this.states++;
       if (explore === 0) return -1; // every enabled thread asleep: all continuations covered elsewhere
     }
@@ -245,9 +247,13 @@ export class StatefulStrategy implements Strategy {
   }
 
   private sampleMerge(state: StateProbe): void {
-    const first = (this.firstVisit as Map<string, number[]>).get(`${state.lo}:${state.hi}`);
+    const first = this.firstVisit?.get(`${state.lo}:${state.hi}`);
     if (first === undefined) return;
-    const sample = { first, again: this.schedule() };
+    // Thread t of the first visit plays the part of thread map[t] in this one (same canonical slot).
+    const p1 = first.perm;
+    const p2 = state.perm;
+    const map = p1 === null || p2 === null ? null : p1.map((slot) => p2.indexOf(slot));
+    const sample = { first: first.schedule, again: this.schedule(), map };
     this.hits++;
     if (this.samples.length < this.sampleCap) this.samples.push(sample);
     else {
@@ -285,6 +291,21 @@ function dependent(a: Int32Array, b: Int32Array): boolean {
     }
   }
   return false;
+}
+
+/** A thread mask renamed to canonical slots (symmetry), and back. */
+function toCanon(mask: number, perm: readonly number[] | null): number {
+  if (perm === null) return mask;
+  let out = 0;
+  for (let t = 0; mask >>> t !== 0; t++) if ((mask & (1 << t)) !== 0) out |= 1 << (perm[t] as number);
+  return out;
+}
+
+function fromCanon(mask: number, perm: readonly number[] | null): number {
+  if (perm === null) return mask;
+  let out = 0;
+  for (let t = 0; t < perm.length; t++) if ((mask & (1 << (perm[t] as number))) !== 0) out |= 1 << t;
+  return out;
 }
 
 function lowestBit(m: number): number {

@@ -78,6 +78,23 @@ describe("stateful search on textbook programs", () => {
     expect(a.executions).toBeLessThan(b.executions);
   });
 
+  test.each([2, 3])("increments(%i) with symmetric threads: fewer states, the same outcomes", (n) => {
+    // A thread is at one of three places: not started, read (tmp = value read), done. Without symmetry
+    // a state records which thread is where; with it, only how many threads are at each place and what
+    // they read, so states that differ by a swap of threads count once.
+    const sym = new StatefulStrategy({ mergeSamples: 50 });
+    const a = run(increments(n, true), sym, { stopOnFailure: false });
+    const plain = new StatefulStrategy();
+    const b = run(increments(n), plain, { stopOnFailure: false });
+    expect(sym.exhausted).toBe(true);
+    expect(sym.states).toBeLessThan(plain.states);
+    expect([...a.terminalStates]).toEqual([...b.terminalStates]);
+    expect([...a.failureSites.keys()]).toEqual([...b.failureSites.keys()]);
+    // Merges of swapped states replay the same under the thread renaming.
+    expect(sym.samples.length).toBeGreaterThan(0);
+    for (const s of sym.samples) expect(crossCheckMerge(increments(n, true), s, 3)).toBeNull();
+  });
+
   test("finds the ABBA deadlock", () => {
     const r = run(abba(), new StatefulStrategy());
     expect(r.outcome).toBe("bug");

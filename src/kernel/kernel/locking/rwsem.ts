@@ -8,6 +8,8 @@ import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
 export class rw_semaphore {
+  /** Fields holding a thread id: renamed with the threads when identical threads are swapped (symmetry). */
+  static readonly threadIdFields = ["writer"];
   readonly id = newObject();
   /** Writer's thread id, -1 when no writer. */
   writer = -1;

@@ -12,6 +12,8 @@ import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
 export class spinlock_t {
+  /** Fields holding a thread id: renamed with the threads when identical threads are swapped (symmetry). */
+  static readonly threadIdFields = ["owner"];
   readonly id = newObject();
   /** Thread id of the holder, -1 when free. */
   owner = -1;
