@@ -47,10 +47,18 @@ interface Shape {
   readonly tid: readonly boolean[];
 }
 
+/**
+ * A class may list fields that are not state in `static notState`: names and numbers that only label an
+ * object for reports and footprints (ids, pfns, names), fixed when it is made. Leaving them out lets two
+ * states that differ only in which object got which label (allocation order) count once; nothing the
+ * threads do may depend on them (docs/model.md, "What a state is").
+ */
 function shapeOf(ctor: unknown, o: object): Shape {
-  const keys = Object.keys(o);
-  const fields = (ctor as { threadIdFields?: readonly string[] }).threadIdFields ?? [];
-  return { keys, tid: keys.map((k) => fields.includes(k)) };
+  const c = ctor as { threadIdFields?: readonly string[]; notState?: readonly string[] };
+  const tidFields = c.threadIdFields ?? [];
+  const skip = c.notState ?? [];
+  const keys = Object.keys(o).filter((k) => !skip.includes(k));
+  return { keys, tid: keys.map((k) => tidFields.includes(k)) };
 }
 
 export class CanonicalWalker {
@@ -158,10 +166,10 @@ export class CanonicalWalker {
     if (ctor !== Object && ctor !== undefined) {
       // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
       let shape = this.shapes.get(ctor);
-      if (shape === undefined || !sameKeys(shape.keys, o)) {
+      if (shape === undefined) {
         shape = shapeOf(ctor, o);
-        if (!this.shapes.has(ctor)) this.shapes.set(ctor, shape);
-      }
+        this.shapes.set(ctor, shape);
+      } else if (!sameKeys(shape.keys, o, ctor)) shape = shapeOf(ctor, o);
       const keys = shape.keys;
       const map = this.threadMap;
       sink.text(ctor.name ?? "");
@@ -185,11 +193,13 @@ export class CanonicalWalker {
   }
 }
 
-/** Whether `o` has exactly these own enumerable keys, in this order (checked cheaply: count and names). */
-function sameKeys(keys: readonly string[], o: object): boolean {
+/** Whether `o`'s own enumerable keys, less its class's notState, are exactly these, in this order. */
+function sameKeys(keys: readonly string[], o: object, ctor: unknown): boolean {
+  const skip = (ctor as { notState?: readonly string[] }).notState;
   let n = 0;
   for (const k in o) {
     if (!Object.hasOwn(o, k)) return false;
+    if (skip?.includes(k) === true) continue;
     if (keys[n] !== k) return false;
     n++;
   }

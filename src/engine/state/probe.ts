@@ -9,8 +9,11 @@ import { HashSink, TextSink } from "./sinks.js";
 import { symmetryPerms, walkState } from "./stateOf.js";
 
 export interface StateProbe {
-  /** Fills `lo`/`hi` with the 64-bit fingerprint of the current state. */
-  fingerprint(): void;
+  /**
+   * Fills `lo`/`hi` with the 64-bit fingerprint of the current state; with `symmetric` (default true), the
+   * same for states that differ only by swapping threads the program declares interchangeable.
+   */
+  fingerprint(symmetric?: boolean): void;
   lo: number;
   hi: number;
   /** The canonical text the fingerprint is a hash of (slow: soundness checks only). */
@@ -47,9 +50,10 @@ export function makeProbe(program: Program, threads: readonly ThreadState[]): St
     lo: 0,
     hi: 0,
     perm: null,
-    fingerprint(): void {
+    fingerprint(symmetric = true): void {
       const h = hashSink.h;
-      const ps = perms(program, threads.length);
+      const ps = symmetric ? perms(program, threads.length) : null;
+      probe.perm = null;
       if (ps === null) {
         h.reset();
         walkState(hashWalker, program, threads);

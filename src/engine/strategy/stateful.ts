@@ -56,6 +56,8 @@ export interface StatefulOptions {
   readonly maxStates?: number;
   /** Sleep-set reduction (default true). */
   readonly sleepSets?: boolean;
+  /** Count states that differ by swapping interchangeable threads once (Program.symmetry; default true). */
+  readonly symmetry?: boolean;
   /**
    * Debug mode: keep the canonical text of every state and fail if two different states share a
    * fingerprint. Memory grows with the text of every state: small scenarios only.
@@ -87,6 +89,7 @@ export class StatefulStrategy implements Strategy {
   stoppedAtLimit = false;
   readonly table = new FingerprintTable(12);
   readonly sleepSets: boolean;
+  readonly symmetry: boolean;
   private readonly nodes: Node[] = [];
   private prefixLen = 0;
   private step = 0;
@@ -103,6 +106,7 @@ export class StatefulStrategy implements Strategy {
     this.maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
     if (!(this.maxStates > 0)) throw new UsageError("--max-states must be a whole number ≥ 1");
     this.sleepSets = opts.sleepSets ?? true;
+    this.symmetry = opts.symmetry ?? true;
     this.texts = opts.checkCollisions === true ? new Map() : null;
     this.sampleCap = opts.mergeSamples ?? 0;
     this.firstVisit = this.sampleCap > 0 ? new Map() : null;
@@ -153,7 +157,7 @@ export class StatefulStrategy implements Strategy {
         }
       }
     }
-    state.fingerprint();
+    state.fingerprint(this.symmetry);
     if (this.texts !== null) this.checkText(state);
     let enabledMask = 0;
     for (const t of enabled) enabledMask |= 1 << t;

@@ -129,6 +129,8 @@ export function pow2(k: number): number {
  * read from the configuration when the array is made, so one run uses one geometry.
  */
 export class XArray {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "name"];
   /** Shared-object id of xa_head. */
   readonly id: number;
   readonly xa_lock: spinlock_t;
@@ -161,6 +163,8 @@ export const XA_RCU_FREE = { xa_rcu_free: true } as const;
  * them in the kernel.
  */
 export class xa_node {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "slotIds"];
   /** Shared-object id of ->parent / ->offset. */
   readonly id: number;
   /** Shared-object id of each slot. */

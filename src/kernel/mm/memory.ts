@@ -89,6 +89,8 @@ export interface vm_operations_struct {
 
 /** struct vm_area_struct: one process's mapping of a file, with the PTEs of its range. */
 export class vm_area_struct {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "vm_mm"];
   /** Shared-object id of the PTE table (its PTEs and ptl), for footprints. */
   readonly id = newObject();
   /** PTEs by page offset into the VMA: the page each maps, or null for pte_none. */

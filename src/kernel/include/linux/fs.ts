@@ -9,6 +9,8 @@ import { XArray } from "../../lib/xarray.js";
 export const AS_THP_SUPPORT = 1 << 6;
 
 export class inode {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "name"];
   readonly id = newObject();
   /** i_writecount: >0 = open for write (atomic_t). */
   i_writecount = 0;
@@ -18,6 +20,8 @@ export class inode {
 }
 
 export class address_space {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "nr_thps_id"];
   readonly id = newObject();
   /** Separate object id for nr_thps, so its accesses do not conflict with other mapping fields. */
   readonly nr_thps_id = newObject();

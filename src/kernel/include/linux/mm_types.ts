@@ -21,6 +21,8 @@ export function as_mapping(m: address_space | TailMapping | null): address_space
 }
 
 export class Page {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "pfn", "name"];
   /** Shared-object id for footprints. */
   readonly id: number;
   /** Page frame number, for dumps and reports. */

@@ -8,6 +8,8 @@ import { fn, site } from "../../../engine/site.js";
 import { model_invariant } from "../../bug.js";
 
 export class rw_semaphore {
+  /** Labels for reports and footprints, not state (engine/state/canon.ts). */
+  static readonly notState = ["id", "name"];
   /** Fields holding a thread id: renamed with the threads when identical threads are swapped (symmetry). */
   static readonly threadIdFields = ["writer"];
   readonly id = newObject();
