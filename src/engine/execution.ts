@@ -141,6 +141,9 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
   }
 
   let finalState: string | null = null;
+  // finish() is model code and may record accesses: keep the last step's footprint in rt.fp[0, fpLen) for
+  // the strategy's endExecution (partial-order reduction needs it).
+  const lastFpLen = rt.fpLen;
   if (verdict === "completed") {
     try {
       const fired = program.finish?.() ?? null;
@@ -159,6 +162,7 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
     }
     if (verdict === "completed") finalState = program.stateKey?.() ?? null;
   }
+  rt.fpLen = lastFpLen;
   return {
     verdict,
     choices,

@@ -9,6 +9,7 @@ import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
 import { Hash64 } from "../engine/state/hash64.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
+import { DporStrategy } from "../engine/strategy/dpor.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
 import { RandomStrategy } from "../engine/strategy/random.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
@@ -26,10 +27,10 @@ const DEFAULT_RANDOM_BUDGET = 10_000;
 /** The execution budget of a check: as given, else none for DFS (it ends by itself), else 10,000. */
 export function executionBudget(o: CheckOptions): number | undefined {
   const s = o.strategy ?? DEFAULT_STRATEGY;
-  return o.maxExecutions ?? (s === "dfs" || s === "stateful" ? undefined : DEFAULT_RANDOM_BUDGET);
+  return o.maxExecutions ?? (s === "dfs" || s === "stateful" || s === "dpor" ? undefined : DEFAULT_RANDOM_BUDGET);
 }
 
-export const STRATEGIES = ["stateful", "dfs", "pct", "random"] as const;
+export const STRATEGIES = ["stateful", "dfs", "dpor", "pct", "random"] as const;
 /** What `check` uses unless told: exhaustive, so that "no bug" means no reachable state has one. */
 export const DEFAULT_STRATEGY = "stateful";
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -65,6 +66,8 @@ export function makeStrategy(o: CheckOptions): Strategy {
       return new PctStrategy(o.seed ?? 1, o.depth ?? 3);
     case "stateful":
       return new StatefulStrategy({ maxStates: o.maxStates });
+    case "dpor":
+      return new DporStrategy({ preemptions: o.preemptions });
     default:
       throw new UsageError(`unknown strategy '${String(name)}' (known: ${STRATEGIES.join(", ")})`);
   }

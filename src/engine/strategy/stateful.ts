@@ -26,15 +26,12 @@
 import { UsageError } from "../errors.js";
 import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
-import { READ, rt } from "../runtime.js";
 import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
+import { currentFootprint, dependent, type Footprint, lowestBit, popcount } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
-
-/** A step's footprint (`obj * 4 + kind`), or null when unknown or wait-related: dependent on everything. */
-type Footprint = Int32Array | null;
 
 interface Node {
   readonly enabled: readonly number[];
@@ -150,7 +147,7 @@ export class StatefulStrategy implements Strategy {
         for (let u = 0; candidates >>> u !== 0; u++) {
           if ((candidates & (1 << u)) === 0) continue;
           const fpU = parent.fp[u] ?? null;
-          if (fpU === null || dependent(fpU, fpT)) continue;
+          if (dependent(fpU, fpT)) continue;
           sleep |= 1 << u;
           if (inherited === null) inherited = [];
           inherited[u] = fpU;
@@ -204,11 +201,14 @@ export class StatefulStrategy implements Strategy {
   endExecution(r: ExecutionResult): void {
     const nodes = this.nodes;
     if (r.verdict !== "pruned" && this.step >= this.prefixLen && this.step > 0) {
-      // The last step led to a final state (all done, deadlock, bug): its footprint is not kept (the
-      // engine may have run finish() since), so it counts as dependent on everything.
+      // The last step led to a final state (all done, deadlock, bug); the engine left its footprint in rt.fp.
       this.transitions++;
       const last = nodes[nodes.length - 1];
-      if (last !== undefined) last.fp[last.chosen] = null;
+      if (last !== undefined) {
+        const t = last.chosen;
+        const waits = last.fromWait || r.stacks[t]?.waitingFor != null;
+        last.fp[t] = waits ? null : currentFootprint();
+      }
     }
     if (this.stoppedAtLimit) return;
     while (nodes.length > 0) {
@@ -278,25 +278,6 @@ export class StatefulStrategy implements Strategy {
   }
 }
 
-/** The footprint of the step that just ran (rt.fp is reused by the engine: copy it). */
-function currentFootprint(): Int32Array {
-  return Int32Array.from(rt.fp.slice(0, rt.fpLen));
-}
-
-/** Two steps are dependent if they touch one object and at least one of them writes or locks it. */
-function dependent(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const ox = x >> 2;
-    const rx = (x & 3) === READ;
-    for (let j = 0; j < b.length; j++) {
-      const y = b[j] as number;
-      if (y >> 2 === ox && !(rx && (y & 3) === READ)) return true;
-    }
-  }
-  return false;
-}
-
 /** A thread mask renamed to canonical slots (symmetry), and back. */
 function toCanon(mask: number, perm: readonly number[] | null): number {
   if (perm === null) return mask;
@@ -310,14 +291,4 @@ function fromCanon(mask: number, perm: readonly number[] | null): number {
   let out = 0;
   for (let t = 0; t < perm.length; t++) if ((mask & (1 << (perm[t] as number))) !== 0) out |= 1 << t;
   return out;
-}
-
-function lowestBit(m: number): number {
-  return 31 - Math.clz32(m & -m);
-}
-
-function popcount(m: number): number {
-  let n = 0;
-  for (let x = m; x !== 0; x &= x - 1) n++;
-  return n;
 }
