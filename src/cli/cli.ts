@@ -200,7 +200,7 @@ Examples:
       "for a bug, bound of the search for its fewest preemptions (default 3; 2 with three threads)",
       int("--preemptions", 0, 50),
     )
-    .option("--time <seconds>", "time budget per cell", int("--time", 1))
+    .option("--time <seconds>", "time budget per cell (default 60)", int("--time", 1))
     .description("run every scenario under every patch column and tabulate which patch closes which race")
     .addHelpText(
       "after",

@@ -7,6 +7,12 @@ import type { CliOptions } from "./commands.js";
 import { makeMatrixProgress } from "./progress.js";
 import { link, type Paint, paint, siteUrl, type Terminal, terminalFor } from "./terminal.js";
 
+/**
+ * Time budget per cell unless --time says otherwise. Most cells finish in seconds; an exhaustive search of
+ * khugepaged with two writers runs for tens of minutes (bench/RESULTS.md), and says so when cut.
+ */
+export const DEFAULT_CELL_SECONDS = 60;
+
 export interface MatrixCliOptions extends CliOptions {
   scenario?: string[];
 }
@@ -48,7 +54,7 @@ export function matrixCommand(o: MatrixCliOptions): number {
       hpageNr: o.hpageNr,
       debugVm: o.debugVm,
       preemptions: o.preemptions,
-      cellTimeMs: o.time === undefined ? undefined : o.time * 1000,
+      cellTimeMs: (o.time ?? DEFAULT_CELL_SECONDS) * 1000,
       onCellStart: progress === null ? undefined : (s, c) => progress.cell(s, c),
       onProgress: progress?.onProgress,
       onCell: progress === null ? undefined : () => progress.done(),
