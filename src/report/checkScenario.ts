@@ -9,6 +9,7 @@ import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
+import { PosStrategy } from "../engine/strategy/pos.js";
 import { RandomStrategy } from "../engine/strategy/random.js";
 import type { Strategy } from "../engine/strategy/strategy.js";
 import { recordTrace } from "../engine/trace.js";
@@ -26,7 +27,7 @@ export function executionBudget(o: CheckOptions): number | undefined {
   return o.maxExecutions ?? ((o.strategy ?? "dfs") === "dfs" ? undefined : DEFAULT_RANDOM_BUDGET);
 }
 
-export const STRATEGIES = ["dfs", "random", "pct"] as const;
+export const STRATEGIES = ["dfs", "random", "pct", "pos"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface CheckOptions extends RunConfig {
@@ -54,6 +55,8 @@ export function makeStrategy(o: CheckOptions): Strategy {
       return new RandomStrategy(o.seed ?? 1);
     case "pct":
       return new PctStrategy(o.seed ?? 1, o.depth ?? 3);
+    case "pos":
+      return new PosStrategy(o.seed ?? 1);
     default:
       throw new UsageError(`unknown strategy '${String(name)}' (known: ${STRATEGIES.join(", ")})`);
   }
