@@ -91,8 +91,10 @@ export class PosStrategy implements Strategy {
   private rClk: Int32Array = new Int32Array(0);
   private rSig: Int32Array = new Int32Array(0);
   private rVc: Int32Array = new Int32Array(0);
-  /** Objects whose tables were written this execution (to clear). */
+  /** Largest object id seen this execution (the tables are cleared up to it). */
   private maxObj = 0;
+  /** Entries per object in the per-thread tables: the program's thread count. */
+  private stride = 0;
 
   constructor(
     readonly seed: number,
@@ -111,8 +113,8 @@ export class PosStrategy implements Strategy {
     this.vc.fill(0);
     const used = this.maxObj + 1;
     this.wThr.fill(0, 0, used);
-    this.rClk.fill(0, 0, used * MAX_THREADS);
-    this.rVc.fill(0, 0, used * MAX_THREADS);
+    this.rClk.fill(0, 0, used * this.stride);
+    this.rVc.fill(0, 0, used * this.stride);
     this.maxObj = 0;
     return true;
   }
@@ -162,6 +164,12 @@ export class PosStrategy implements Strategy {
     const n = (enabled[enabled.length - 1] as number) + 1;
     if (n > MAX_THREADS) throw new RangeError(`POS supports at most ${MAX_THREADS} threads`);
     this.n = n;
+    if (n !== this.stride) {
+      // Another program (or the first execution): per-object tables sized for n threads, grown on use.
+      this.stride = n;
+      this.wThr = this.wClk = this.wSig = this.wVc = new Int32Array(0);
+      this.rClk = this.rSig = this.rVc = new Int32Array(0);
+    }
     for (let t = 0; t < n; t++) this.prio[t] = this.rng.nextU32() / 4294967296;
   }
 
@@ -201,10 +209,10 @@ export class PosStrategy implements Strategy {
 
   /** Vector-clock update for a step of thread `t` with signature `sig`; true if it raced. */
   private clocks(t: number, sig: number): boolean {
-    const T = MAX_THREADS;
+    const T = this.stride;
     const n = this.n;
     const vc = this.vc;
-    const base = t * T;
+    const base = t * MAX_THREADS;
     const c = (vc[base + t] as number) + 1;
     vc[base + t] = c;
     const before = this.before;
@@ -273,9 +281,10 @@ export class PosStrategy implements Strategy {
     this.wThr = g(this.wThr, 1);
     this.wClk = g(this.wClk, 1);
     this.wSig = g(this.wSig, 1);
-    this.wVc = g(this.wVc, MAX_THREADS);
-    this.rClk = g(this.rClk, MAX_THREADS);
-    this.rSig = g(this.rSig, MAX_THREADS);
-    this.rVc = g(this.rVc, MAX_THREADS);
+    const T = this.stride;
+    this.wVc = g(this.wVc, T);
+    this.rClk = g(this.rClk, T);
+    this.rSig = g(this.rSig, T);
+    this.rVc = g(this.rVc, T);
   }
 }
