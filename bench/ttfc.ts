@@ -19,7 +19,8 @@
  *
  * Environment: MMRACE_TTFC_SEEDS (default 5) seeds per randomized search in (a); MMRACE_TTFC_BUDGET_MS
  * (default 10000) budget of each search; MMRACE_TTFC_RACEB_SEEDS (default 20) seeds in (b);
- * MMRACE_TTFC_CLI_RUNS (default 7) runs per command in (c); MMRACE_TTFC_SIZES (default "4,512").
+ * MMRACE_TTFC_CLI_RUNS (default 7) runs per command in (c); MMRACE_TTFC_SIZES (default "4,512");
+ * MMRACE_TTFC_PARTS (default "a,b,c") which parts to run.
  * A default run takes 5 to 10 minutes on this VM, most of it in searches that run out of budget.
  */
 import { spawnSync } from "node:child_process";
@@ -229,6 +230,7 @@ function raceB(seeds: number, budgetMs: number): string {
 function cliRuns(runs: number): string {
   const cmds: { label: string; args: string[] }[] = [
     { label: "check (default: collapse-vs-truncate, N=4, shrink)", args: ["check", "--quiet"] },
+    { label: "check --strategy pos --seed 1 (N=4, shrink)", args: ["check", "--quiet", "--strategy", "pos"] },
     {
       label: "check --strategy pos --seed 1 --no-shrink (N=4)",
       args: ["check", "--quiet", "--strategy", "pos", "--no-shrink"],
@@ -280,12 +282,19 @@ export function run(): void {
         .map((x) => x.toFixed(2))
         .join(" ")}`,
   );
-  console.log("\n### (c) `mmrace check` processes, Node start-up included\n");
-  console.log(cliRuns(cliRunsN));
-  console.log(`\n### (b) Race (b) at HPAGE_PMD_NR=512 under POS, seeds 1–${raceBSeeds}\n`);
-  console.log(raceB(raceBSeeds, budgetMs));
-  console.log(`\n### (a) Time to first counterexample, HPAGE_PMD_NR ${sizes.join(" and ")}\n`);
-  console.log(searchTable(sizes, seeds, budgetMs));
+  const parts = (process.env.MMRACE_TTFC_PARTS ?? "a,b,c").split(",");
+  if (parts.includes("c")) {
+    console.log("\n### (c) `mmrace check` processes, Node start-up included\n");
+    console.log(cliRuns(cliRunsN));
+  }
+  if (parts.includes("b")) {
+    console.log(`\n### (b) Race (b) at HPAGE_PMD_NR=512 under POS, seeds 1–${raceBSeeds}\n`);
+    console.log(raceB(raceBSeeds, budgetMs));
+  }
+  if (parts.includes("a")) {
+    console.log(`\n### (a) Time to first counterexample, HPAGE_PMD_NR ${sizes.join(" and ")}\n`);
+    console.log(searchTable(sizes, seeds, budgetMs));
+  }
 }
 
 if (process.argv[1] === SELF && process.argv[2] === "--child") {
