@@ -73,7 +73,7 @@ export class PosStrategy implements Strategy {
   private decisions = 0;
   private totalDecisions = 0;
   private totalSteps = 0;
-  /** Threads in this execution (array stride). */
+  /** Threads of the program, known at the first scheduling point of an execution (0 before). */
   private n = 0;
   private readonly prio = new Float64Array(MAX_THREADS);
   /** Site id each thread stopped at, -1 before its first step. */
@@ -156,7 +156,7 @@ export class PosStrategy implements Strategy {
     return (
       `POS with a conflict history, seed ${this.seed}, ${this.executions} executions: ` +
       `${this.racySigs} of ${this.sigIndex.size} step signatures racy; scheduling points at ${share.toFixed(1)} % ` +
-      `of steps${this.plainEvery > 0 ? `; every ${this.plainEvery}th execution plain POS` : ""} (no coverage bound)`
+      `of steps${this.plainEvery > 0 ? `; 1 in ${this.plainEvery} executions plain POS` : ""} (no coverage bound)`
     );
   }
 

@@ -209,7 +209,7 @@ describe("POS: determinism", () => {
     const pos = new PosStrategy(5);
     run(lostUpdate(), pos, { maxExecutions: 16, stopOnFailure: false });
     expect(pos.describe()).toMatch(
-      /^POS with a conflict history, seed 5, 16 executions: \d+ of \d+ step signatures racy; scheduling points at [\d.]+ % of steps; every 8th execution plain POS \(no coverage bound\)$/,
+      /^POS with a conflict history, seed 5, 16 executions: \d+ of \d+ step signatures racy; scheduling points at [\d.]+ % of steps; 1 in 8 executions plain POS \(no coverage bound\)$/,
     );
   });
 });
