@@ -42,7 +42,17 @@ export function run(): void {
     const dr = search(mk(), d, { stopOnFailure: false, timeMs: 20_000 });
     const ds = Number(process.hrtime.bigint() - t1) / 1e9;
     console.log(
-      `${scenario.padEnd(33)} ${(patches.join("+") || "rc3").padEnd(12)} ${String(st.states).padStart(9)} ${String(st.transitions).padStart(12)} ${String(st.executions).padStart(11)} ${s.toFixed(1).padStart(8)} ${Math.round(st.states / s).toString().padStart(10)} ${st.bytesPerState().toFixed(1).padStart(8)} ${rss.toFixed(0).padStart(7)}  ${st.exhausted ? "yes " : "cap "} | ${Math.round(dr.executions / ds).toString().padStart(11)}  ${d.exhausted ? `yes, ${dr.executions} executions` : "no"}`,
+      `${scenario.padEnd(33)} ${(patches.join("+") || "rc3").padEnd(12)} ${String(st.states).padStart(9)} ${String(st.transitions).padStart(12)} ${String(st.executions).padStart(11)} ${s.toFixed(1).padStart(8)} ${Math.round(
+        st.states / s,
+      )
+        .toString()
+        .padStart(
+          10,
+        )} ${st.bytesPerState().toFixed(1).padStart(8)} ${rss.toFixed(0).padStart(7)}  ${st.exhausted ? "yes " : "cap "} | ${Math.round(
+        dr.executions / ds,
+      )
+        .toString()
+        .padStart(11)}  ${d.exhausted ? `yes, ${dr.executions} executions` : "no"}`,
     );
   }
 }

@@ -102,7 +102,7 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
         ? "bug"
         : strategy.exhausted
           ? "ok"
-          : strategy.name === "random" || strategy.name === "pct"
+          : strategy.name === "random" || strategy.name === "pct" || strategy.name === "pos"
             ? "ok"
             : "incomplete";
   return {

@@ -11,6 +11,7 @@ import { Hash64 } from "../engine/state/hash64.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { DporStrategy } from "../engine/strategy/dpor.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
+import { PosStrategy } from "../engine/strategy/pos.js";
 import { RandomStrategy } from "../engine/strategy/random.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import type { Strategy } from "../engine/strategy/strategy.js";
@@ -30,7 +31,7 @@ export function executionBudget(o: CheckOptions): number | undefined {
   return o.maxExecutions ?? (s === "dfs" || s === "stateful" || s === "dpor" ? undefined : DEFAULT_RANDOM_BUDGET);
 }
 
-export const STRATEGIES = ["stateful", "dfs", "dpor", "pct", "random"] as const;
+export const STRATEGIES = ["stateful", "dfs", "dpor", "pos", "pct", "random"] as const;
 /** What `check` uses unless told: exhaustive, so that "no bug" means no reachable state has one. */
 export const DEFAULT_STRATEGY = "stateful";
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -68,6 +69,8 @@ export function makeStrategy(o: CheckOptions): Strategy {
       return new StatefulStrategy({ maxStates: o.maxStates });
     case "dpor":
       return new DporStrategy({ preemptions: o.preemptions });
+    case "pos":
+      return new PosStrategy(o.seed ?? 1);
     default:
       throw new UsageError(`unknown strategy '${String(name)}' (known: ${STRATEGIES.join(", ")})`);
   }
