@@ -3,8 +3,9 @@
  * and only once the command has run for a second. The search loop is synchronous, so each line is
  * redrawn from the runner's progress callback (about every 100 ms), never from a timer.
  *
- * - check: with an execution budget a bar with an ETA; without one (an exhaustive DFS whose size is
- *   unknown in advance) a counter.
+ * - check: with an execution budget a bar with an ETA; without one (an exhaustive search whose size is
+ *   unknown in advance) a counter, with the strategy's own account (the stateful search: states so far
+ *   and an estimate of the share done).
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
  * - matrix: a bar over the cells, the cell being searched, elapsed time.
@@ -72,7 +73,7 @@ export function makeProgress(
   if (!wanted(o)) return null;
   const format =
     budget === undefined
-      ? `${label} {value} executions | {rate} exec/s | failures {failures} | {secs} s`
+      ? `${label} {value} executions | {rate} exec/s | failures {failures} | {secs} s{detail}`
       : `${label} [{bar}] {value}/{total} executions | {rate} exec/s | failures {failures} | ETA {eta_formatted}`;
   const bar = new LazyBar(format, budget ?? 0);
   return {
@@ -81,6 +82,7 @@ export function makeProgress(
         rate: rate(p),
         failures: p.failures,
         secs: (p.elapsedMs / 1000).toFixed(1),
+        detail: p.detail === "" ? "" : ` | ${p.detail}`,
       });
     },
     stop: () => bar.stop(),

@@ -23,6 +23,8 @@ export interface RunProgress {
   readonly steps: number;
   readonly failures: number;
   readonly elapsedMs: number;
+  /** The strategy's own account so far (states, an estimate of the share done), or "". */
+  readonly detail: string;
 }
 
 /** How a run ended: a failure found, nothing found, or stopped by a budget before the strategy was done. */
@@ -91,7 +93,8 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
       const now = Date.now();
       if (now >= nextProgress) {
         nextProgress = now + 100;
-        opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0 });
+        const detail = strategy.progress?.() ?? "";
+        opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0, detail });
       }
     }
   }

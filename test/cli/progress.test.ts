@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { duration, stressLeft } from "../../src/cli/progress.js";
 
-const at = (executions: number, elapsedMs: number) => ({ executions, steps: 0, failures: 0, elapsedMs });
+const at = (executions: number, elapsedMs: number) => ({ executions, steps: 0, failures: 0, elapsedMs, detail: "" });
 
 describe("stressLeft", () => {
   test("a time budget: the fraction of the time, the time left", () => {

@@ -35,6 +35,8 @@ import type { Strategy } from "./strategy.js";
 
 interface Node {
   readonly enabled: readonly number[];
+  /** Threads this visit explores from here (for the progress estimate). */
+  readonly width: number;
   /** Threads not to try from here: tried already, asleep, or explored on an earlier visit. */
   tried: number;
   chosen: number;
@@ -187,6 +189,7 @@ export class StatefulStrategy implements Strategy {
     const fp: Footprint[] = inherited ?? [];
     nodes.push({
       enabled: enabled.slice(),
+      width: popcount(explore),
       tried: (enabledMask & ~explore) | (1 << pick),
       chosen: pick,
       sleep,
@@ -224,6 +227,28 @@ export class StatefulStrategy implements Strategy {
       nodes.pop();
     }
     this.exhausted = true;
+  }
+
+  /**
+   * Share of the search done, estimated from the DFS stack as if sibling subtrees were equal in size (the
+   * classic estimate of a backtracking search's progress, after Knuth 1975): at each level, the branches
+   * finished so far count for their share of their parent's. Crude early on, steadier as it goes.
+   */
+  estimateDone(): number {
+    if (this.exhausted) return 1;
+    let done = 0;
+    let weight = 1;
+    for (const n of this.nodes) {
+      const finished = popcount(n.done); // the branch in progress (chosen) is not in done yet
+      const w = Math.max(1, n.width);
+      done += (weight * Math.min(finished, w)) / w;
+      weight /= w;
+    }
+    return Math.min(1, done);
+  }
+
+  progress(): string {
+    return `${this.states} states, ≈${(this.estimateDone() * 100).toFixed(1)}% done (estimate)`;
   }
 
   /** Probability that two distinct states were merged by a fingerprint collision. */

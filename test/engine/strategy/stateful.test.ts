@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { runExecution } from "../../../src/engine/execution.js";
 import { failureKey, run } from "../../../src/engine/runner.js";
 import { crossCheckMerge } from "../../../src/engine/state/crossCheck.js";
 import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
@@ -93,6 +94,23 @@ describe("stateful search on textbook programs", () => {
     // Merges of swapped states replay the same under the thread renaming.
     expect(sym.samples.length).toBeGreaterThan(0);
     for (const s of sym.samples) expect(crossCheckMerge(increments(n, true), s, 3)).toBeNull();
+  });
+
+  test("progress: an estimate of the share done, in [0, 1], 1 at the end", () => {
+    // Without symmetry, increments(3) has three subtrees below the first choice that are mirror images,
+    // equal in size: when the first is finished the estimate is exactly 1/3.
+    const st = new StatefulStrategy({ symmetry: false, sleepSets: false });
+    const estimates: number[] = [];
+    while (st.newExecution()) {
+      st.endExecution(runExecution(increments(3), st));
+      estimates.push(st.estimateDone());
+    }
+    expect(st.exhausted).toBe(true);
+    for (const e of estimates) expect(e).toBeGreaterThanOrEqual(0);
+    for (const e of estimates) expect(e).toBeLessThanOrEqual(1);
+    expect(estimates[estimates.length - 1]).toBe(1);
+    expect(estimates.some((e) => Math.abs(e - 1 / 3) < 1e-9)).toBe(true);
+    expect(st.progress()).toMatch(/^\d+ states, ≈100\.0% done \(estimate\)$/);
   });
 
   test("finds the ABBA deadlock", () => {
