@@ -42,7 +42,12 @@ const u32 = new Uint32Array(f64.buffer);
 
 /** Key lists of class instances, by constructor: instances of one class share their own keys. */
 interface Shape {
+  /** Every own enumerable key, in order (to recognise the shape). */
+  readonly all: readonly string[];
+  /** The keys that are state. */
   readonly keys: readonly string[];
+  /** Class name and state keys in one string: written once per object instead of a name per key. */
+  readonly label: string;
   /** Per key: whether it holds a thread id (the class lists it in `static threadIdFields`). */
   readonly tid: readonly boolean[];
 }
@@ -57,8 +62,10 @@ function shapeOf(ctor: unknown, o: object): Shape {
   const c = ctor as { threadIdFields?: readonly string[]; notState?: readonly string[] };
   const tidFields = c.threadIdFields ?? [];
   const skip = c.notState ?? [];
-  const keys = Object.keys(o).filter((k) => !skip.includes(k));
-  return { keys, tid: keys.map((k) => tidFields.includes(k)) };
+  const all = Object.keys(o);
+  const keys = all.filter((k) => !skip.includes(k));
+  const name = (ctor as { name?: string }).name ?? "";
+  return { all, keys, label: `${name}{${keys.join(",")}}`, tid: keys.map((k) => tidFields.includes(k)) };
 }
 
 export class CanonicalWalker {
@@ -169,15 +176,12 @@ export class CanonicalWalker {
       if (shape === undefined) {
         shape = shapeOf(ctor, o);
         this.shapes.set(ctor, shape);
-      } else if (!sameKeys(shape.keys, o, ctor)) shape = shapeOf(ctor, o);
+      } else if (!sameKeys(shape.all, o)) shape = shapeOf(ctor, o);
       const keys = shape.keys;
       const map = this.threadMap;
-      sink.text(ctor.name ?? "");
-      sink.word(keys.length);
+      sink.text(shape.label);
       for (let i = 0; i < keys.length; i++) {
-        const k = keys[i] as string;
-        sink.text(k);
-        const v = rec[k];
+        const v = rec[keys[i] as string];
         if (map !== null && shape.tid[i] === true && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
         else this.value(v);
       }
@@ -193,13 +197,11 @@ export class CanonicalWalker {
   }
 }
 
-/** Whether `o`'s own enumerable keys, less its class's notState, are exactly these, in this order. */
-function sameKeys(keys: readonly string[], o: object, ctor: unknown): boolean {
-  const skip = (ctor as { notState?: readonly string[] }).notState;
+/** Whether `o`'s own enumerable keys are exactly these, in this order. */
+function sameKeys(keys: readonly string[], o: object): boolean {
   let n = 0;
   for (const k in o) {
     if (!Object.hasOwn(o, k)) return false;
-    if (skip?.includes(k) === true) continue;
     if (keys[n] !== k) return false;
     n++;
   }
