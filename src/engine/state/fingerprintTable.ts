@@ -68,37 +68,6 @@ export class FingerprintTable {
     if (++this.size > this.limit) this.grow();
   }
 
-  /** Adds a fingerprint; returns false if it was already there. */
-  add(lo: number, hi: number): boolean {
-    if ((lo | hi) === 0) lo = 1;
-    const s = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const a = s[2 * i] as number;
-      const b = s[2 * i + 1] as number;
-      if ((a | b) === 0) break;
-      if (a === lo >>> 0 && b === hi >>> 0) return false;
-      i = (i + 1) & this.mask;
-    }
-    s[2 * i] = lo;
-    s[2 * i + 1] = hi;
-    if (++this.size > this.limit) this.grow();
-    return true;
-  }
-
-  has(lo: number, hi: number): boolean {
-    if ((lo | hi) === 0) lo = 1;
-    const s = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const a = s[2 * i] as number;
-      const b = s[2 * i + 1] as number;
-      if ((a | b) === 0) return false;
-      if (a === lo >>> 0 && b === hi >>> 0) return true;
-      i = (i + 1) & this.mask;
-    }
-  }
-
   private grow(): void {
     const old = this.slots;
     const oldValues = this.values;

@@ -20,7 +20,7 @@
 import { UsageError } from "../errors.js";
 import type { ExecutionResult } from "../result.js";
 import type { StateProbe } from "../state/probe.js";
-import { currentFootprint, dependent, type Footprint, lowestBit } from "./footprint.js";
+import { childSleep, currentFootprint, dependent, type Footprint, lowestBit } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
@@ -112,16 +112,7 @@ export class DporStrategy implements Strategy {
     const fp: Footprint[] = [];
     if (i > 0) {
       const parent = nodes[i - 1] as Node;
-      const t = parent.chosen;
-      const fpT = parent.fp[t] ?? null;
-      const candidates = (parent.sleep | parent.done) & ~(1 << t);
-      for (let u = 0; candidates >>> u !== 0; u++) {
-        if ((candidates & (1 << u)) === 0) continue;
-        const fpU = parent.fp[u] ?? null;
-        if (dependent(fpU, fpT)) continue;
-        sleep |= 1 << u;
-        fp[u] = fpU;
-      }
+      sleep = childSleep(parent, parent.chosen, parent.fp[parent.chosen] ?? null, fp);
     }
     let enabledMask = 0;
     for (const t of enabled) enabledMask |= 1 << t;
@@ -202,25 +193,7 @@ export class DporStrategy implements Strategy {
     const fpJ: Footprint = node.fromWait || endsWaiting ? null : currentFootprint();
     node.fp[q] = fpJ;
     const events = this.events;
-    const vc = new Int32Array(MAX_THREADS);
-    for (let k = j - 1; k >= 0; k--) {
-      if ((events[k] as Event).thread === q) {
-        vc.set((events[k] as Event).vc);
-        break;
-      }
-    }
-    vc[q] = j + 1;
-    // Earlier steps of other threads, latest first: a dependent one not yet ordered before this step is a
-    // race; ordering it (joining its clock) orders everything before it too.
-    const raced: number[] = [];
-    for (let i = j - 1; i >= 0; i--) {
-      const e = events[i] as Event;
-      const p = e.thread;
-      if (p === q || (vc[p] as number) >= i + 1) continue;
-      if (!dependent(e.fp, fpJ)) continue;
-      raced.push(i);
-      for (let t = 0; t < MAX_THREADS; t++) if ((e.vc[t] as number) > (vc[t] as number)) vc[t] = e.vc[t] as number;
-    }
+    const { vc, raced } = this.clock(q, fpJ, j);
     events.push({ thread: q, fp: fpJ, vc });
     for (const i of raced) this.reverse(i, j);
   }
@@ -237,25 +210,37 @@ export class DporStrategy implements Strategy {
     for (const st of r.stacks) {
       if (st.state !== "ready" || st.id === failed) continue;
       const q = st.id;
-      const vc = new Int32Array(MAX_THREADS);
-      for (let k = j - 1; k >= 0; k--) {
-        if ((events[k] as Event).thread === q) {
-          vc.set((events[k] as Event).vc);
-          break;
-        }
-      }
-      vc[q] = j + 1;
-      const raced: number[] = [];
-      for (let i = j - 1; i >= 0; i--) {
-        const e = events[i] as Event;
-        if (e.thread === q || (vc[e.thread] as number) >= i + 1) continue;
-        raced.push(i);
-        for (let t = 0; t < MAX_THREADS; t++) if ((e.vc[t] as number) > (vc[t] as number)) vc[t] = e.vc[t] as number;
-      }
+      const { vc, raced } = this.clock(q, null, j);
       events.push({ thread: q, fp: null, vc });
       for (const i of raced) this.reverse(i, j);
       events.pop();
     }
+  }
+
+  /**
+   * The vector clock of a step j of thread q with footprint fp, and the earlier steps it races with.
+   * Earlier steps of other threads, latest first: a dependent one not yet ordered before step j is a race;
+   * ordering it (joining its clock) orders everything before it too.
+   */
+  private clock(q: number, fp: Footprint, j: number): { vc: Int32Array; raced: number[] } {
+    const events = this.events;
+    const vc = new Int32Array(MAX_THREADS);
+    for (let k = j - 1; k >= 0; k--) {
+      if ((events[k] as Event).thread === q) {
+        vc.set((events[k] as Event).vc);
+        break;
+      }
+    }
+    vc[q] = j + 1;
+    const raced: number[] = [];
+    for (let i = j - 1; i >= 0; i--) {
+      const e = events[i] as Event;
+      if (e.thread === q || (vc[e.thread] as number) >= i + 1) continue;
+      if (!dependent(e.fp, fp)) continue;
+      raced.push(i);
+      for (let t = 0; t < MAX_THREADS; t++) if ((e.vc[t] as number) > (vc[t] as number)) vc[t] = e.vc[t] as number;
+    }
+    return { vc, raced };
   }
 
   /** Race between step i and step j (both recorded): make sure a reordering starts at node i. */

@@ -31,6 +31,31 @@ export function dependent(a: Footprint, b: Footprint): boolean {
   return false;
 }
 
+/** What a DFS node knows for sleep sets: who sleeps there, whose branch is done, their steps' footprints. */
+export interface SleepNode {
+  readonly sleep: number;
+  readonly done: number;
+  readonly fp: readonly Footprint[];
+}
+
+/**
+ * The sleep set of the state that thread t's step (footprint fpT) leads to from `parent` (Godefroid 1996,
+ * §5.1): the threads asleep at the parent or already explored from it whose step there is independent of
+ * t's. Their footprints carry over (their next step is the same one) into `inherited`.
+ */
+export function childSleep(parent: SleepNode, t: number, fpT: Footprint, inherited: Footprint[]): number {
+  let sleep = 0;
+  const candidates = (parent.sleep | parent.done) & ~(1 << t);
+  for (let u = 0; candidates >>> u !== 0; u++) {
+    if ((candidates & (1 << u)) === 0) continue;
+    const fpU = parent.fp[u] ?? null;
+    if (dependent(fpU, fpT)) continue;
+    sleep |= 1 << u;
+    inherited[u] = fpU;
+  }
+  return sleep;
+}
+
 export function lowestBit(m: number): number {
   return 31 - Math.clz32(m & -m);
 }

@@ -30,7 +30,7 @@ import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
-import { currentFootprint, dependent, type Footprint, lowestBit, popcount } from "./footprint.js";
+import { childSleep, currentFootprint, type Footprint, lowestBit, popcount } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
@@ -137,24 +137,14 @@ export class StatefulStrategy implements Strategy {
     }
     // Arrival at a state by the step of `parent.chosen`.
     let sleep = 0;
-    let inherited: Footprint[] | null = null;
+    const inherited: Footprint[] = [];
     if (i > 0) {
       this.transitions++;
       const parent = nodes[i - 1] as Node;
       const t = parent.chosen;
       const fpT = parent.fromWait || state.waiting(t) ? null : currentFootprint();
       parent.fp[t] = fpT;
-      if (this.sleepSets && fpT !== null) {
-        const candidates = (parent.sleep | parent.done) & ~(1 << t);
-        for (let u = 0; candidates >>> u !== 0; u++) {
-          if ((candidates & (1 << u)) === 0) continue;
-          const fpU = parent.fp[u] ?? null;
-          if (dependent(fpU, fpT)) continue;
-          sleep |= 1 << u;
-          if (inherited === null) inherited = [];
-          inherited[u] = fpU;
-        }
-      }
+      if (this.sleepSets) sleep = childSleep(parent, t, fpT, inherited);
     }
     state.fingerprint(this.symmetry);
     if (this.texts !== null) this.checkText(state);
@@ -186,7 +176,7 @@ export class StatefulStrategy implements Strategy {
     }
     this.slept += popcount(enabledMask & sleep);
     const pick = (explore & (1 << current)) !== 0 && current >= 0 ? current : lowestBit(explore);
-    const fp: Footprint[] = inherited ?? [];
+    const fp = inherited;
     nodes.push({
       enabled: enabled.slice(),
       width: popcount(explore),
