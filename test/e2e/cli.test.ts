@@ -1,11 +1,4 @@
-/**
- * The built CLI (dist/src/cli/main.js, as the `mmrace` bin runs it), spawned as a user would: output,
- * JSON, exit codes, the replay line round trip, explain and --steps, and one-line errors for bad input.
- * `npm test` runs tsc first, so dist is fresh. Only truncate-vs-truncate is searched (well under a second).
- */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { runExecution } from "../../src/engine/execution.js";
 import { encodeSchedule } from "../../src/engine/schedule.js";
@@ -13,26 +6,13 @@ import { ReplayStrategy } from "../../src/engine/strategy/replay.js";
 import { PATCH_SETS, PATCHES } from "../../src/kernel/patches/index.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
+import { BIN, lines, mmraceIn, type Run } from "./mmrace.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 const SCENARIO = "truncate-vs-truncate";
 const SITE = "mm/truncate.c:213";
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function mmrace(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
-  if (r.error !== undefined) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lines(s: string): string[] {
-  return s.split("\n").filter((l) => l !== "");
+  return mmraceIn(30000, ...args);
 }
 
 /** The `mmrace replay ...` line of a text report, as argv (without `mmrace`). */

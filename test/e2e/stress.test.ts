@@ -1,41 +1,18 @@
-/**
- * `mmrace stress`, spawned as a user would run it. The workload is stress-madvise-dso at HPAGE_PMD_NR=4
- * with PCT at depth 3, seed 5 and 1000 executions: test/races/stress-madvise-dso.test.ts explains why rc3
- * must fail there (races (a) and (b) are sub-interleavings PCT reaches with two change points), and this
- * seed fails at both sites, mm/filemap.c:2096 and mm/truncate.c:213. The counts are checked against the
- * engine's runner on the same search, in process. With Hugh Dickins' deletions (hugh-deletions: both
- * assertions gone; README's matrix shows it closes races (a) and (b)) the same search finds nothing.
- */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../../src/engine/runner.js";
 import { PctStrategy } from "../../src/engine/strategy/pct.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
+import { BIN, lines, mmraceIn, type Run } from "./mmrace.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 const SCENARIO = "stress-madvise-dso";
 const SMALL = ["--hpage-nr", "4", "--max-executions", "1000", "--seed", "5"];
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function mmrace(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-  if (r.error !== undefined) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lines(s: string): string[] {
-  return s.split("\n").filter((l) => l !== "");
+  return mmraceIn(60000, ...args);
 }
 
 /** `mmrace replay ...` as argv without `mmrace`. */
