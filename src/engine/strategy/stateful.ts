@@ -237,8 +237,14 @@ export class StatefulStrategy implements Strategy {
     return Math.min(1, done);
   }
 
-  progress(): string {
-    return `${this.states} states, ≈${(this.estimateDone() * 100).toFixed(1)}% done (estimate)`;
+  /** `N states of ≈M, ≈x% done, ≈T s left (estimate)`: the share done extrapolated to states and time. */
+  progress(elapsedMs: number): string {
+    const f = this.estimateDone();
+    const pct = `≈${(f * 100).toFixed(1)}% done`;
+    if (f <= 0 || f >= 1) return `${this.states} states, ${pct} (estimate)`;
+    const total = Math.round(this.states / f);
+    const left = Math.round((elapsedMs * (1 - f)) / f / 1000);
+    return `${this.states} states of ≈${total}, ${pct}, ≈${left} s left (estimate)`;
   }
 
   /** Probability that two distinct states were merged by a fingerprint collision. */

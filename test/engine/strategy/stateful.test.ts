@@ -110,7 +110,16 @@ describe("stateful search on textbook programs", () => {
     for (const e of estimates) expect(e).toBeLessThanOrEqual(1);
     expect(estimates[estimates.length - 1]).toBe(1);
     expect(estimates.some((e) => Math.abs(e - 1 / 3) < 1e-9)).toBe(true);
-    expect(st.progress()).toMatch(/^\d+ states, ≈100\.0% done \(estimate\)$/);
+    // A third done after 2 s: about 4 s left, and about three times the states seen so far in all.
+    const half = new StatefulStrategy({ symmetry: false, sleepSets: false });
+    while (half.newExecution()) {
+      half.endExecution(runExecution(increments(3), half));
+      if (Math.abs(half.estimateDone() - 1 / 3) < 1e-9) break;
+    }
+    expect(half.progress(2000)).toMatch(
+      new RegExp(`^${half.states} states of ≈${Math.round(half.states * 3)}, ≈33\\.3% done, ≈4 s left \\(estimate\\)$`),
+    );
+    expect(st.progress(1000)).toMatch(/^\d+ states, ≈100\.0% done \(estimate\)$/);
   });
 
   test("finds the ABBA deadlock", () => {
