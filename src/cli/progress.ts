@@ -4,8 +4,8 @@
  * redrawn from the runner's progress callback (about every 100 ms), never from a timer.
  *
  * - check: with an execution budget a bar with an ETA; without one (an exhaustive search whose size is
- *   unknown in advance) a counter, with the strategy's own account (the stateful search: states so far
- *   and an estimate of the share done).
+ *   unknown in advance) a counter, with the strategy's own account (the stateful search: states so far,
+ *   depth, branches pending).
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
  * - matrix: a bar over the cells, the cell being searched, elapsed time.

@@ -93,7 +93,7 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
       const now = Date.now();
       if (now >= nextProgress) {
         nextProgress = now + 100;
-        const detail = strategy.progress?.(now - t0) ?? "";
+        const detail = strategy.progress?.() ?? "";
         opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0, detail });
       }
     }

@@ -220,31 +220,16 @@ export class StatefulStrategy implements Strategy {
   }
 
   /**
-   * Share of the search done, estimated from the DFS stack as if sibling subtrees were equal in size (the
-   * classic estimate of a backtracking search's progress, after Knuth 1975): at each level, the branches
-   * finished so far count for their share of their parent's. Crude early on, steadier as it goes.
+   * `N states, depth D, P branches pending` for progress lines. No estimate of the total: with state
+   * caching and sleep sets the subtrees of a DFS differ in size by orders of magnitude (the first branch at
+   * the root holds nearly everything, later ones mostly meet states seen before), and both a uniform-tree
+   * estimate (Knuth 1975) and a recent-rate extrapolation were off by 50× either way on
+   * collapse-vs-truncate (bench/RESULTS.md); a wrong ETA is worse than none.
    */
-  estimateDone(): number {
-    if (this.exhausted) return 1;
-    let done = 0;
-    let weight = 1;
-    for (const n of this.nodes) {
-      const finished = popcount(n.done); // the branch in progress (chosen) is not in done yet
-      const w = Math.max(1, n.width);
-      done += (weight * Math.min(finished, w)) / w;
-      weight /= w;
-    }
-    return Math.min(1, done);
-  }
-
-  /** `N states of ≈M, ≈x% done, ≈T s left (estimate)`: the share done extrapolated to states and time. */
-  progress(elapsedMs: number): string {
-    const f = this.estimateDone();
-    const pct = `≈${(f * 100).toFixed(1)}% done`;
-    if (f <= 0 || f >= 1) return `${this.states} states, ${pct} (estimate)`;
-    const total = Math.round(this.states / f);
-    const left = Math.round((elapsedMs * (1 - f)) / f / 1000);
-    return `${this.states} states of ≈${total}, ${pct}, ≈${left} s left (estimate)`;
+  progress(): string {
+    let pending = 0;
+    for (const n of this.nodes) pending += Math.max(0, n.width - popcount(n.done) - 1);
+    return `${this.states} states, depth ${this.nodes.length}, ${pending} branches pending`;
   }
 
   /** Probability that two distinct states were merged by a fingerprint collision. */

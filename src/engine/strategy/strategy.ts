@@ -23,8 +23,8 @@ export interface Strategy {
   endExecution(result: ExecutionResult): void;
   /** One line for reports: what this strategy guarantees after the run (bounds, probabilities). */
   describe(): string;
-  /** A short account of the search so far, `elapsedMs` into it, for progress lines (optional). */
-  progress?(elapsedMs: number): string;
+  /** A short account of the search so far, for progress lines (optional). */
+  progress?(): string;
   /** True once every execution within the strategy's bounds has been run. */
   readonly exhausted: boolean;
 }
