@@ -94,6 +94,7 @@ function search(c: Command): Command {
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
     .option("--max-states <n>", "stateful: stop after this many distinct states", int("--max-states", 1))
     .option("--list-states", "with --json: add terminalStateHashes, the sorted hashes of the distinct final states")
+    .option("--count-traces", "also count the Mazurkiewicz traces (what stateless DPOR would run; small scenarios)")
     .option("--time <seconds>", "stop after this many seconds", int("--time", 1))
     .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }

@@ -49,6 +49,8 @@ export interface CliOptions {
   maxStates?: number;
   /** Add the sorted hashes of the distinct final states to --json output. */
   listStates?: boolean;
+  /** Also count the scenario's Mazurkiewicz traces. */
+  countTraces?: boolean;
   time?: number;
   /** `--no-shrink`: report the first failure found as is. */
   shrink?: boolean;
@@ -175,6 +177,7 @@ function checkOptions(o: CliOptions): CheckOptions {
     maxExecutions: o.maxExecutions,
     maxStates: o.maxStates,
     listStates: o.listStates,
+    countTraces: o.countTraces,
     timeMs: o.time === undefined ? undefined : o.time * 1000,
     noShrink: o.shrink === false,
   };

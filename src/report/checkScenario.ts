@@ -8,6 +8,7 @@ import { type RunOptions, type RunResult, run } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
 import { Hash64 } from "../engine/state/hash64.js";
+import { countTraces } from "../engine/state/traceCount.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { DporStrategy } from "../engine/strategy/dpor.js";
 import { PctStrategy } from "../engine/strategy/pct.js";
@@ -48,6 +49,8 @@ export interface CheckOptions extends RunConfig {
   readonly maxStates?: number;
   /** Add terminalStateHashes to the report. */
   readonly listStates?: boolean;
+  /** Count the scenario's Mazurkiewicz traces (a second, unreduced stateful search). */
+  readonly countTraces?: boolean;
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
@@ -157,6 +160,26 @@ export function searchStats(strategy: Strategy): SearchStats | null {
   };
 }
 
+/** Adds the scenario's trace count: how many executions an optimal stateless DPOR would need. */
+function withTraceCount(report: CheckReport, p: ScenarioProgram): CheckReport {
+  const t0 = Date.now();
+  const c = countTraces(
+    makeProgram(p.scenario, { hpageNr: p.config.HPAGE_PMD_NR, debugVm: p.config.DEBUG_VM, patches: p.patches }),
+  );
+  const traces = c.traces === null ? null : c.traces.toString();
+  const what = !c.complete
+    ? `trace count not computed: more than ${c.states} states without reductions`
+    : traces === null
+      ? "infinitely many Mazurkiewicz traces (the state graph has a cycle)"
+      : `${traces} Mazurkiewicz traces: an optimal stateless DPOR would run that many executions`;
+  return {
+    ...report,
+    traces,
+    coverage: `${report.coverage}; ${what} (${Date.now() - t0} ms)`,
+    elapsedMs: report.elapsedMs + (Date.now() - t0),
+  };
+}
+
 /** 64-bit hashes (16 hex digits) of final-state texts, sorted: comparable across runs and tools. */
 export function terminalStateHashes(states: Iterable<string>): string[] {
   const h = new Hash64();
@@ -178,7 +201,8 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const budget = executionBudget(o);
   const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
   const failing = shrinkFailure(p, r.first, o, strategy.name === "dfs");
-  const report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
+  let report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
+  if (o.countTraces === true) report = withTraceCount(report, p);
   return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
 }
 

@@ -57,6 +57,8 @@ export interface CheckReport {
   readonly error: string | null;
   /** The stateful search's account (null for stateless strategies). */
   readonly search: SearchStats | null;
+  /** With --count-traces: the number of Mazurkiewicz traces (decimal; null if unknown or infinite). */
+  readonly traces?: string | null;
   /** With --list-states: 64-bit hashes (hex) of every distinct final state's canonical text, sorted. */
   readonly terminalStateHashes?: readonly string[];
 }

@@ -186,10 +186,12 @@ describe("stress on a terminal", () => {
 });
 
 describe("matrix on a terminal", () => {
+  // collapse-vs-truncate: the hugh-deletions cell is an exhaustive search of some seconds, so the progress
+  // line (drawn after the first second) shows.
   const args = [
     "matrix",
     "--scenario",
-    "truncate-vs-truncate",
+    "collapse-vs-truncate",
     "--patch",
     "lock-filemap-when-truncating",
     "--patch",
@@ -202,12 +204,12 @@ describe("matrix on a terminal", () => {
     const r = inTerminal(args, {}, true);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /matrix \[[█░]+\] [0-3]\/4 cells \| truncate-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions) \| \d+ s/,
+      /matrix \[[█░]+\] [0-3]\/4 cells \| collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions) \| \d+ s/,
     );
     // A bug is red with its site linked, no bug green.
     expect(r.out).toMatch(
       new RegExp(
-        ` {2}rc3 +${ESC}\\[31mBUG ${ESC}\\]8;;https://elixir\\.bootlin\\.com/linux/v5\\.15-rc3/source/mm/truncate\\.c#L213${ESC}\\\\truncate\\.c:213${ESC}\\]8;;${ESC}\\\\ \\(2p\\)${ESC}\\[39m\n`,
+        ` {2}rc3 +${ESC}\\[31mBUG ${ESC}\\]8;;https://elixir\\.bootlin\\.com/linux/v5\\.15-rc3/source/mm/truncate\\.c#L213${ESC}\\\\truncate\\.c:213${ESC}\\]8;;${ESC}\\\\ \\(3p\\)${ESC}\\[39m\n`,
       ),
     );
     expect(r.out).toMatch(new RegExp(`${ESC}\\[32mno bug \\(exhaustive: \\d+ states\\)${ESC}\\[39m`));
@@ -218,6 +220,6 @@ describe("matrix on a terminal", () => {
     expect(p.code).toBe(0);
     expect(p.err).toBe("");
     expect(p.out).not.toContain(ESC);
-    expect(p.out).toMatch(/^ {2}rc3 +BUG truncate\.c:213 \(2p\)$/m);
+    expect(p.out).toMatch(/^ {2}rc3 +BUG truncate\.c:213 \(3p\)$/m);
   });
 });

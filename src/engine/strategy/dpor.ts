@@ -145,7 +145,7 @@ export class DporStrategy implements Strategy {
       const t = (this.nodes[n - 1] as Node).chosen;
       this.stepDone(n - 1, r.stacks[t]?.waitingFor != null);
     }
-    if (r.verdict === "bug" || r.verdict === "step-limit" || r.verdict === "model-error") this.pendingRaces(r);
+    if (r.verdict !== "completed" && r.verdict !== "pruned") this.pendingRaces(r);
     const nodes = this.nodes;
     nodes.length = Math.min(nodes.length, this.events.length);
     while (nodes.length > 0) {
@@ -175,7 +175,7 @@ export class DporStrategy implements Strategy {
     const what = `${this.executions} executions, ${this.races} races reversed, ${this.sleepBlocked} cut by sleep sets`;
     if (!this.exhausted) return `DPOR stopped before the end (${what})`;
     if (this.boundPruned) return `DPOR within ${this.bound} preemption(s) (${what}; bug hunting: no coverage claim)`;
-    return `exhaustive DPOR: every Mazurkiewicz trace run (${what})`;
+    return `exhaustive DPOR: every backtrack point explored (${what})`;
   }
 
   private count(enabled: readonly number[], current: number, pick: number): void {
@@ -196,10 +196,30 @@ export class DporStrategy implements Strategy {
     const { vc, raced } = this.clock(q, fpJ, j);
     events.push({ thread: q, fp: fpJ, vc });
     for (const i of raced) this.reverse(i, j);
+    if (node.fromWait) this.whileWaiting(q, j);
   }
 
   /**
-   * An execution cut short (a bug) is not maximal: threads still runnable never showed their next step.
+   * Thread q waited from its previous step until step j. Its pending step could have run at any state in
+   * between where its condition held, before steps that the race analysis of step j never sees (they hide
+   * behind the last dependent step): the per-state check of Flanagan and Godefroid for the next step of
+   * every thread, done here for the waiting one. At each of those states, q is tried if it was enabled
+   * there, else every enabled thread is (whatever enabled q later may have to run in another order).
+   */
+  private whileWaiting(q: number, j: number): void {
+    const events = this.events;
+    let k = j - 1;
+    while (k >= 0 && (events[k] as Event).thread !== q) k--;
+    for (let i = k + 1; i < j; i++) {
+      const node = this.nodes[i] as Node;
+      if ((node.enabledMask & (1 << q)) !== 0) node.backtrack |= 1 << q;
+      else node.backtrack |= node.enabledMask;
+    }
+  }
+
+  /**
+   * An execution cut short (a bug, a deadlock) is not maximal: threads still runnable or waiting never
+   * showed their next step.
    * Each such step is taken as dependent on every step (its footprint is unknown) and its races reversed,
    * as if it had run last, so that the orders in which it runs earlier are explored too.
    */
@@ -208,12 +228,17 @@ export class DporStrategy implements Strategy {
     const j = events.length;
     const failed = j > 0 ? (events[j - 1] as Event).thread : -1;
     for (const st of r.stacks) {
-      if (st.state !== "ready" || st.id === failed) continue;
+      if (st.state === "done" || st.id === failed) continue;
       const q = st.id;
-      const { vc, raced } = this.clock(q, null, j);
-      events.push({ thread: q, fp: null, vc });
-      for (const i of raced) this.reverse(i, j);
-      events.pop();
+      if (st.state === "ready") {
+        const { vc, raced } = this.clock(q, null, j);
+        events.push({ thread: q, fp: null, vc });
+        for (const i of raced) this.reverse(i, j);
+        events.pop();
+      }
+      // A thread stopped at a wait (blocked for good, or not scheduled again) never took its pending step:
+      // it could have taken it earlier.
+      if (st.waitingFor !== null) this.whileWaiting(q, j);
     }
   }
 

@@ -30,12 +30,13 @@ import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
+import type { StateGraph } from "../state/traceCount.js";
 import { childSleep, currentFootprint, type Footprint, lowestBit, popcount } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
   readonly enabled: readonly number[];
-  /** Threads this visit explores from here (for the progress estimate). */
+  /** Threads this visit explores from here (for progress lines). */
   readonly width: number;
   /** Threads not to try from here: tried already, asleep, or explored on an earlier visit. */
   tried: number;
@@ -48,6 +49,8 @@ interface Node {
   readonly fp: Footprint[];
   /** Whether the thread chosen here was resuming from a wait when it was picked. */
   fromWait: boolean;
+  /** The state's index in the recorded graph, or -1. */
+  readonly index: number;
 }
 
 export interface StatefulOptions {
@@ -67,6 +70,12 @@ export interface StatefulOptions {
    * for `crossCheckMerge` (state/crossCheck.ts). Keeps every state's first schedule: small scenarios only.
    */
   readonly mergeSamples?: number;
+  /**
+   * Record every transition in this graph (for counting traces, state/traceCount.ts). Needs sleep sets and
+   * symmetry off, so that every transition of every state is taken once, between states named by their
+   * real thread ids. Memory grows with the transitions: small scenarios only.
+   */
+  readonly graph?: StateGraph;
 }
 
 /** Sleep sets are kept as bytes in the state table. */
@@ -93,6 +102,7 @@ export class StatefulStrategy implements Strategy {
   private prefixLen = 0;
   private step = 0;
   private readonly maxStates: number;
+  private readonly graph: StateGraph | null;
   private readonly texts: Map<string, string> | null;
   private readonly firstVisit: Map<string, { schedule: number[]; perm: readonly number[] | null }> | null;
   private readonly sampleCap: number;
@@ -104,8 +114,12 @@ export class StatefulStrategy implements Strategy {
   constructor(opts: StatefulOptions = {}) {
     this.maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
     if (!(this.maxStates > 0)) throw new UsageError("--max-states must be a whole number ≥ 1");
-    this.sleepSets = opts.sleepSets ?? true;
-    this.symmetry = opts.symmetry ?? true;
+    this.graph = opts.graph ?? null;
+    this.sleepSets = opts.sleepSets ?? this.graph === null;
+    this.symmetry = opts.symmetry ?? this.graph === null;
+    if (this.graph !== null && (this.sleepSets || this.symmetry)) {
+      throw new UsageError("recording the state graph needs sleep sets and symmetry off");
+    }
     this.texts = opts.checkCollisions === true ? new Map() : null;
     this.sampleCap = opts.mergeSamples ?? 0;
     this.firstVisit = this.sampleCap > 0 ? new Map() : null;
@@ -138,15 +152,24 @@ export class StatefulStrategy implements Strategy {
     // Arrival at a state by the step of `parent.chosen`.
     let sleep = 0;
     const inherited: Footprint[] = [];
+    let fpT: Footprint = null;
     if (i > 0) {
       this.transitions++;
       const parent = nodes[i - 1] as Node;
       const t = parent.chosen;
-      const fpT = parent.fromWait || state.waiting(t) ? null : currentFootprint();
+      fpT = parent.fromWait || state.waiting(t) ? null : currentFootprint();
       parent.fp[t] = fpT;
       if (this.sleepSets) sleep = childSleep(parent, t, fpT, inherited);
     }
     state.fingerprint(this.symmetry);
+    let index = -1;
+    if (this.graph !== null) {
+      index = this.graph.state(state.lo, state.hi);
+      if (i > 0) {
+        const parent = nodes[i - 1] as Node;
+        this.graph.edge(parent.index, parent.chosen, fpT, index);
+      }
+    }
     if (this.texts !== null) this.checkText(state);
     let enabledMask = 0;
     for (const t of enabled) enabledMask |= 1 << t;
@@ -185,6 +208,7 @@ export class StatefulStrategy implements Strategy {
       sleep,
       done: 0,
       fp,
+      index,
       fromWait: state.waiting(pick),
     });
     if (nodes.length > this.maxDepth) this.maxDepth = nodes.length;
@@ -201,6 +225,7 @@ export class StatefulStrategy implements Strategy {
         const t = last.chosen;
         const waits = last.fromWait || r.stacks[t]?.waitingFor != null;
         last.fp[t] = waits ? null : currentFootprint();
+        this.graph?.edge(last.index, t, last.fp[t] ?? null, -1);
       }
     }
     if (this.stoppedAtLimit) return;
