@@ -11,6 +11,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { type RunResult, run } from "../../src/engine/runner.js";
+import { walkCoverage } from "../../src/engine/state/coverage.js";
 import { crossCheckMerge } from "../../src/engine/state/crossCheck.js";
 import { RandomStrategy } from "../../src/engine/strategy/random.js";
 import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
@@ -49,6 +50,12 @@ describe.each(SCENARIOS)("%s %j: stateful search against independent evidence", 
   test("sleep sets and symmetry change neither the bug sites nor the final states", () => {
     expect(sites(full)).toEqual(sites(plain));
     expect([...full.terminalStates].sort()).toEqual([...plain.terminalStates].sort());
+  });
+
+  test("every state 200 random walks pass through is in the table", () => {
+    const { seen, found } = walkCoverage(program(name, patches), st.table, st.symmetry, 200, 5);
+    expect(seen).toBeGreaterThan(1000);
+    expect(found).toBe(seen);
   });
 
   test("whatever 3,000 random executions reach, the stateful search reaches", () => {

@@ -108,6 +108,7 @@ export class StatefulStrategy implements Strategy {
   private readonly sampleCap: number;
   private readonly sampleRng = new Prng(0x5eed);
   private hits = 0;
+
   /** Sampled revisits: the schedule of a state's first visit and of a later path that reached it again. */
   readonly samples: MergeSample[] = [];
 
@@ -245,11 +246,10 @@ export class StatefulStrategy implements Strategy {
   }
 
   /**
-   * `N states, depth D, P branches pending` for progress lines. No estimate of the total: with state
-   * caching and sleep sets the subtrees of a DFS differ in size by orders of magnitude (the first branch at
-   * the root holds nearly everything, later ones mostly meet states seen before), and both a uniform-tree
-   * estimate (Knuth 1975) and a recent-rate extrapolation were off by 50× either way on
-   * collapse-vs-truncate (bench/RESULTS.md); a wrong ETA is worse than none.
+   * `N states, depth D, P branches pending` for progress lines. No estimate of the total: the subtrees of
+   * a DFS with state caching differ in size by orders of magnitude, and three estimators (Knuth's uniform
+   * tree, a recent-rate extrapolation, capture–recapture with random walks) were off by up to 50× on
+   * collapse-vs-truncate (bench/RESULTS.md §8); a wrong ETA is worse than none.
    */
   progress(): string {
     let pending = 0;
