@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "vitest";
 import { runExecution } from "../../src/engine/execution.js";
 import { encodeSchedule } from "../../src/engine/schedule.js";
@@ -358,4 +358,10 @@ describe("help and version", () => {
       expect(r.stdout).toContain(SITE);
     }
   });
+});
+
+test("the bin is executable, so `npx mmrace` runs it (npm ci builds it through prepare → build)", () => {
+  // npm exec runs the package's own bin file directly; a build that left it 0644 made `npx mmrace` fail
+  // with "Permission denied" in a fresh clone.
+  expect(statSync(BIN).mode & 0o111).not.toBe(0);
 });
