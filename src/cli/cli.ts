@@ -79,17 +79,17 @@ function search(c: Command): Command {
     .addOption(
       new Option(
         "--strategy <name>",
-        "search strategy: stateful (exhaustive, every reachable state once), dfs (preemption-bounded), pct, random",
+        "search strategy: stateful (exhaustive, every reachable state once), dfs (preemption-bounded), dpor (stateless, one execution per trace), pos/pct/random (randomized, for HPAGE_PMD_NR=512)",
       )
         .choices(STRATEGIES)
         .default(DEFAULT_STRATEGY),
     )
     .option(
       "--preemptions <n>",
-      "DFS: largest preemption bound to try (iteratively from 0; default 3)",
+      "dfs: largest preemption bound to try (iteratively from 0; default 3); dpor: prune beyond it (bug hunting)",
       int("--preemptions", 0, 50),
     )
-    .option("--seed <n>", "random/PCT: seed (default 1)", int("--seed", 0, 2 ** 32 - 1))
+    .option("--seed <n>", "random/PCT/POS: seed (default 1)", int("--seed", 0, 2 ** 32 - 1))
     .option("--depth <n>", "PCT: bug depth d (default 3)", int("--depth", 1, 20))
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
     .option("--max-states <n>", "stateful: stop after this many distinct states", int("--max-states", 1))
