@@ -20,6 +20,8 @@ export interface StateProbe {
   text(): string;
   /** Whether thread `t` is stopped at a wait (blocked, or its condition holds and it may resume). */
   waiting(t: number): boolean;
+  /** How many threads the program has. */
+  readonly threads: number;
   /**
    * After `fingerprint()`: the renaming of threads (thread id → slot) that gave the canonical walk, or null
    * without symmetry. Per-state data kept by thread id (sleep sets) is stored renamed by it.
@@ -50,6 +52,7 @@ export function makeProbe(program: Program, threads: readonly ThreadState[]): St
     lo: 0,
     hi: 0,
     perm: null,
+    threads: threads.length,
     fingerprint(symmetric = true): void {
       const h = hashSink.h;
       const ps = symmetric ? perms(program, threads.length) : null;

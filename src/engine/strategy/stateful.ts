@@ -96,7 +96,8 @@ export class StatefulStrategy implements Strategy {
   /** Set when `maxStates` stopped the search. */
   stoppedAtLimit = false;
   readonly table = new FingerprintTable(12);
-  readonly sleepSets: boolean;
+  /** Off by itself for programs of more than MAX_SLEEP_THREADS threads (sleep sets are stored in a byte). */
+  sleepSets: boolean;
   readonly symmetry: boolean;
   private readonly nodes: Node[] = [];
   private prefixLen = 0;
@@ -136,9 +137,7 @@ export class StatefulStrategy implements Strategy {
   nextThread(enabled: readonly number[], current: number, state: StateProbe): number {
     const i = this.step++;
     const nodes = this.nodes;
-    if (this.sleepSets && enabled[enabled.length - 1]! >= MAX_SLEEP_THREADS) {
-      throw new UsageError(`sleep sets handle up to ${MAX_SLEEP_THREADS} threads; this program has more`);
-    }
+    if (i === 0 && this.executions === 1 && state.threads > MAX_SLEEP_THREADS) this.sleepSets = false;
     if (i < this.prefixLen) {
       const node = nodes[i] as Node;
       const pick = node.chosen;
