@@ -108,6 +108,15 @@ describe("stateful search on textbook programs", () => {
     expect(st.progress()).toBe("4 states, depth 2, 1 branches pending");
   });
 
+  test("more than 8 threads: sleep sets switch off (they are stored in a byte), the search still ends", () => {
+    // grid 9x1: each thread one step, 2^9 positions, all but the final one scheduling points.
+    const st = new StatefulStrategy();
+    run(grid(9, 1), st, { stopOnFailure: false });
+    expect(st.sleepSets).toBe(false);
+    expect(st.exhausted).toBe(true);
+    expect(st.states).toBe(2 ** 9 - 1);
+  });
+
   test("finds the ABBA deadlock", () => {
     const r = run(abba(), new StatefulStrategy());
     expect(r.outcome).toBe("bug");
