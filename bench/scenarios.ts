@@ -22,6 +22,7 @@
  * (default 7) the runs of (c). A default run takes about 10 minutes, most of it in (b) searches that run
  * out of budget.
  */
+
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +37,7 @@ import { RandomStrategy } from "../src/engine/strategy/random.js";
 import type { Strategy } from "../src/engine/strategy/strategy.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../src/scenarios/index.js";
 import { makeProgram } from "../src/scenarios/program.js";
+import { envInt, median, runChildJob } from "./child.js";
 
 export const name = "scenarios";
 
@@ -47,14 +49,6 @@ const SLOW = "collapse-vs-two-truncates";
 const DFS_BOUND = 3;
 const SHRINK_BUDGET = 3_000;
 const SHRINK_TIME_MS = 10_000;
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === "") return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number`);
-  return n;
-}
 
 // ===== child side: one search in a fresh process =====
 
@@ -147,21 +141,10 @@ function child(j: ChildJob): ChildResult {
 }
 
 function runChild(j: ChildJob): ChildResult {
-  const r = spawnSync(process.execPath, [SELF, "--child", JSON.stringify(j)], {
-    encoding: "utf8",
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`bench child failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as ChildResult;
+  return runChildJob<ChildResult>(SELF, j);
 }
 
 // ===== parent side =====
-
-function median(xs: readonly number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function fmtMs(ms: number): string {
   return ms >= 10_000

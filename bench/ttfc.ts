@@ -23,6 +23,7 @@
  * MMRACE_TTFC_PARTS (default "a,b,c") which parts to run.
  * A default run takes 5 to 10 minutes on this VM, most of it in searches that run out of budget.
  */
+
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -31,6 +32,7 @@ import { run as runSearch } from "../src/engine/runner.js";
 import { makeStrategy, type StrategyName } from "../src/report/checkScenario.js";
 import { findScenario } from "../src/scenarios/index.js";
 import { makeProgram } from "../src/scenarios/program.js";
+import { envInt, median, runChildJob } from "./child.js";
 
 export const name = "ttfc";
 
@@ -43,14 +45,6 @@ const SCENARIOS = [
   "collapse-vs-writeback",
   "collapse-vs-two-truncates",
 ];
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === "") return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number`);
-  return n;
-}
 
 // ===== child side: one search in a fresh process =====
 
@@ -93,22 +87,10 @@ function child(j: Job): Found {
 }
 
 function runChild(j: Job): Found {
-  const r = spawnSync(process.execPath, [SELF, "--child", JSON.stringify(j)], {
-    encoding: "utf8",
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`bench child failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as Found;
+  return runChildJob<Found>(SELF, j);
 }
 
 // ===== parent side =====
-
-/** Median; not-found entries are +∞. */
-function median(xs: readonly number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 function fmtMs(ms: number): string {
   if (!Number.isFinite(ms)) return "—";
