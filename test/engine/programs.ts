@@ -78,6 +78,7 @@ export function lostUpdate(pad = 0): Program {
 // ===== independent threads =====
 
 export const S_INDEP = site("indep.c", 7, "indep_worker", "own counter++");
+const F_INDEP = fn("indep_worker", "indep.c", 3);
 
 /**
  * n threads of k steps each; thread i only writes its own counter, so every interleaving ends in the
@@ -87,11 +88,14 @@ export function independent(n: number, k: number): Program {
   let s = { v: [] as number[], obj: [] as number[] };
   function thread(i: number): () => Gen<void> {
     return function* indepWorker(): Gen<void> {
-      for (let j = 0; j < k; j++) {
-        if (j > 0) yield S_INDEP;
+      // The loop counter lives in the frame, so that the stateful search sees it (docs/model.md).
+      const L = enter(F_INDEP, { j: 0 });
+      for (L.j = 0; L.j < k; L.j++) {
+        if (L.j > 0) yield S_INDEP;
         write(s.obj[i] as number);
         s.v[i] = (s.v[i] as number) + 1;
       }
+      leave(undefined);
     };
   }
   return {
@@ -107,6 +111,7 @@ export function independent(n: number, k: number): Program {
       return threads;
     },
     stateKey: () => s.v.join(","),
+    stateRoots: () => [s.v],
   };
 }
 

@@ -1,49 +1,13 @@
 /**
  * Textbook programs written for state fingerprints: every value a thread uses after a yield lives in its
  * frame's locals or in the shared state returned by `stateRoots()` (docs/model.md, "What a state is").
- * `hiddenLocal` breaks that rule on purpose, to show what the soundness checks catch.
+ * (`independent` in programs.ts, n threads each bumping its own counter, keeps the rule too.)
+ * `staleRead` breaks that rule on purpose, to show what the soundness checks catch.
  */
 import { ModelAssertion } from "../../src/engine/errors.js";
 import type { Program, ThreadSpec } from "../../src/engine/program.js";
 import { enter, enterFn, type Gen, leave, newObject, read, waitUntil, write } from "../../src/engine/runtime.js";
 import { fn, site } from "../../src/engine/site.js";
-
-const F_STEP = fn("stepper", "grid.c", 1);
-const S_STEP = site("grid.c", 5, "stepper", "own counter++");
-
-/**
- * n threads of k steps; thread i writes only its own counter. A state is the tuple of positions
- * (p_0..p_{n-1}), 0 ≤ p_i ≤ k.
- */
-export function grid(n: number, k: number): Program {
-  let s = { v: [] as number[], obj: [] as number[] };
-  function thread(i: number): () => Gen<void> {
-    return function* stepper(): Gen<void> {
-      const L = enter(F_STEP, { j: 0 });
-      for (L.j = 0; L.j < k; L.j++) {
-        if (L.j > 0) yield S_STEP;
-        write(s.obj[i] as number);
-        s.v[i] = (s.v[i] as number) + 1;
-      }
-      leave(undefined);
-    };
-  }
-  return {
-    id: `grid-${n}x${k}`,
-    setup(): ThreadSpec[] {
-      s = { v: [], obj: [] };
-      const threads: ThreadSpec[] = [];
-      for (let i = 0; i < n; i++) {
-        s.v.push(0);
-        s.obj.push(newObject());
-        threads.push({ name: `T${i}`, run: thread(i) });
-      }
-      return threads;
-    },
-    stateKey: () => s.v.join(","),
-    stateRoots: () => [s.v],
-  };
-}
 
 const F_INC = fn("incr", "counter.c", 1);
 const S_READ = site("counter.c", 11, "incr", "tmp = x");

@@ -7,11 +7,11 @@ import { DporStrategy } from "../../../src/engine/strategy/dpor.js";
 import { resolvePatches } from "../../../src/kernel/patches/index.js";
 import { findScenario } from "../../../src/scenarios/index.js";
 import { makeProgram } from "../../../src/scenarios/program.js";
-import { abba } from "../programs.js";
-import { grid, increments, spin } from "../statefulPrograms.js";
+import { abba, independent } from "../programs.js";
+import { increments, spin } from "../statefulPrograms.js";
 
 test("independent threads are one trace", () => {
-  expect(countTraces(grid(3, 2)).traces).toBe(1n);
+  expect(countTraces(independent(3, 2)).traces).toBe(1n);
 });
 
 test.each([2, 3, 4])("increments(%i): (n!)² traces, as the brute-force oracle of dpor.test.ts counts", (n) => {

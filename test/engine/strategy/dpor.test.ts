@@ -5,8 +5,8 @@ import { StatefulStrategy } from "../../../src/engine/strategy/stateful.js";
 import { resolvePatches } from "../../../src/kernel/patches/index.js";
 import { findScenario } from "../../../src/scenarios/index.js";
 import { makeProgram } from "../../../src/scenarios/program.js";
-import { abba } from "../programs.js";
-import { grid, increments } from "../statefulPrograms.js";
+import { abba, independent } from "../programs.js";
+import { increments } from "../statefulPrograms.js";
 
 /**
  * Independent oracle: the number of Mazurkiewicz traces of n threads that each read then write one shared
@@ -52,7 +52,7 @@ describe("DPOR on textbook programs", () => {
     [3, 3],
   ])("grid %ix%i: independent threads are one trace, one execution", (n, k) => {
     const d = new DporStrategy();
-    const r = run(grid(n, k), d, { stopOnFailure: false });
+    const r = run(independent(n, k), d, { stopOnFailure: false });
     expect(d.exhausted).toBe(true);
     expect(r.executions).toBe(1);
   });

@@ -5,8 +5,8 @@ import { crossCheckMerge } from "../../../src/engine/state/crossCheck.js";
 import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
 import { StatefulStrategy } from "../../../src/engine/strategy/stateful.js";
 import { binomial, distinct, explore } from "../drive.js";
-import { abba } from "../programs.js";
-import { grid, increments, spin, staleRead } from "../statefulPrograms.js";
+import { abba, independent } from "../programs.js";
+import { increments, spin, staleRead } from "../statefulPrograms.js";
 
 /** Plain DFS with no preemption bound: the reference the stateful search must agree with. */
 function plain(program: Parameters<typeof run>[0]) {
@@ -19,7 +19,7 @@ describe("stateful search on textbook programs", () => {
     // point). Every state but the terminal one is expanded once; the transitions are the grid's edges:
     // 2 threads × k moves × (k+1) positions of the other thread.
     const st = new StatefulStrategy({ sleepSets: false });
-    const r = run(grid(2, k), st, { stopOnFailure: false });
+    const r = run(independent(2, k), st, { stopOnFailure: false });
     expect(st.exhausted).toBe(true);
     expect(st.states).toBe((k + 1) ** 2 - 1);
     expect(st.transitions).toBe(2 * k * (k + 1));
@@ -28,12 +28,12 @@ describe("stateful search on textbook programs", () => {
     // States with both threads enabled (p0, p1 < k) have one extra branch each: k² of them.
     expect(st.executions).toBe(1 + k * k);
     // Stateless DFS runs every interleaving: C(2k, k).
-    expect(distinct(explore(grid(2, k), new DfsStrategy(1000)).results)).toBe(binomial(2 * k, k));
+    expect(distinct(explore(independent(2, k), new DfsStrategy(1000)).results)).toBe(binomial(2 * k, k));
   });
 
   test("grid 3x2: 3³ − 1 states and 3·2·3² transitions", () => {
     const st = new StatefulStrategy({ sleepSets: false });
-    run(grid(3, 2), st, { stopOnFailure: false });
+    run(independent(3, 2), st, { stopOnFailure: false });
     expect(st.states).toBe(26);
     expect(st.transitions).toBe(54);
   });
@@ -52,7 +52,7 @@ describe("stateful search on textbook programs", () => {
     // The last thread to be tried at a state is never put to sleep below it, so every path ends when the
     // highest thread has run all its k steps: one leaf per position of the n − 1 others, (k+1)^(n−1).
     const st = new StatefulStrategy();
-    const r = run(grid(n, k), st, { stopOnFailure: false });
+    const r = run(independent(n, k), st, { stopOnFailure: false });
     expect(st.exhausted).toBe(true);
     expect(st.states).toBe((k + 1) ** n - 1);
     expect(st.transitions).toBe((k + 1) ** n - 1);
@@ -111,7 +111,7 @@ describe("stateful search on textbook programs", () => {
   test("more than 8 threads: sleep sets switch off (they are stored in a byte), the search still ends", () => {
     // grid 9x1: each thread one step, 2^9 positions, all but the final one scheduling points.
     const st = new StatefulStrategy();
-    run(grid(9, 1), st, { stopOnFailure: false });
+    run(independent(9, 1), st, { stopOnFailure: false });
     expect(st.sleepSets).toBe(false);
     expect(st.exhausted).toBe(true);
     expect(st.states).toBe(2 ** 9 - 1);
@@ -135,7 +135,7 @@ describe("stateful search on textbook programs", () => {
 
   test("--max-states stops the search, not exhaustive", () => {
     const st = new StatefulStrategy({ maxStates: 5 });
-    const r = run(grid(2, 4), st, { stopOnFailure: false });
+    const r = run(independent(2, 4), st, { stopOnFailure: false });
     expect(st.states).toBe(5);
     expect(st.exhausted).toBe(false);
     expect(r.outcome).toBe("incomplete");
@@ -178,7 +178,7 @@ describe("soundness checks catch state left out of the fingerprint", () => {
 
 describe("explore() sees pruned executions", () => {
   test("every execution after the first ends pruned or at a terminal state", () => {
-    const { results } = explore(grid(2, 2), new StatefulStrategy());
+    const { results } = explore(independent(2, 2), new StatefulStrategy());
     expect(results.filter((r) => r.verdict === "completed").length).toBeGreaterThanOrEqual(1);
     expect(results.every((r) => r.verdict === "completed" || r.verdict === "pruned")).toBe(true);
     expect(failureKey(results[0] as (typeof results)[number])).toBe("completed");
