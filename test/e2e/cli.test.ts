@@ -6,7 +6,7 @@ import { ReplayStrategy } from "../../src/engine/strategy/replay.js";
 import { PATCH_SETS, PATCHES } from "../../src/kernel/patches/index.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
-import { BIN, lines, mmraceIn, type Run } from "./mmrace.js";
+import { BIN, expectUsageError, lines, mmraceIn, type Run } from "./mmrace.js";
 
 const SCENARIO = "truncate-vs-truncate";
 const SITE = "mm/truncate.c:213";
@@ -252,15 +252,6 @@ describe("patches", () => {
     expect(q.stdout).toBe(`${SCENARIO}: ok\n`);
   });
 });
-
-function expectUsageError(r: Run): void {
-  expect(r.code, `stderr: ${r.stderr}`).toBe(2);
-  expect(r.stdout).toBe("");
-  const err = lines(r.stderr);
-  expect(err, r.stderr).toHaveLength(1);
-  expect(err[0]).toMatch(/^(mmrace|error): /);
-  expect(r.stderr).not.toMatch(/^ {4}at /m);
-}
 
 describe("bad input: exit 2 with one line on stderr, no stack, no help", () => {
   const S = `v1.${SCENARIO}~n4`;

@@ -1,6 +1,7 @@
 /** Runs the built CLI as a user would (test helper for the e2e tests). */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
@@ -21,4 +22,14 @@ export function mmraceIn(timeoutMs: number, ...args: string[]): Run {
 /** Non-empty lines. */
 export function lines(s: string): string[] {
   return s.split("\n").filter((l) => l !== "");
+}
+
+/** A usage or input error as users must see it: exit 2, nothing on stdout, one line on stderr, no stack. */
+export function expectUsageError(r: Run): void {
+  expect(r.code, `stderr: ${r.stderr}`).toBe(2);
+  expect(r.stdout).toBe("");
+  const err = lines(r.stderr);
+  expect(err, r.stderr).toHaveLength(1);
+  expect(err[0]).toMatch(/^(mmrace|error): /);
+  expect(r.stderr).not.toMatch(/^ {4}at /m);
 }

@@ -6,7 +6,7 @@ import { run } from "../../src/engine/runner.js";
 import { PctStrategy } from "../../src/engine/strategy/pct.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
-import { BIN, lines, mmraceIn, type Run } from "./mmrace.js";
+import { BIN, expectUsageError, lines, mmraceIn, type Run } from "./mmrace.js";
 
 const SCENARIO = "stress-madvise-dso";
 const SMALL = ["--hpage-nr", "4", "--max-executions", "1000", "--seed", "5"];
@@ -205,15 +205,6 @@ describe("stress, other cases", () => {
     });
   });
 });
-
-function expectUsageError(r: Run): void {
-  expect(r.code, `stderr: ${r.stderr}`).toBe(2);
-  expect(r.stdout).toBe("");
-  const err = lines(r.stderr);
-  expect(err, r.stderr).toHaveLength(1);
-  expect(err[0]).toMatch(/^(mmrace|error): /);
-  expect(r.stderr).not.toMatch(/^ {4}at /m);
-}
 
 describe("stress: bad input is one line on stderr, exit 2, before any search", () => {
   const cases: string[][] = [
