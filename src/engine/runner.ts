@@ -23,7 +23,7 @@ export interface RunProgress {
   readonly steps: number;
   readonly failures: number;
   readonly elapsedMs: number;
-  /** The strategy's own account so far (states, an estimate of the share done), or "". */
+  /** The strategy's own account so far (the stateful search: states, depth, pending branches), or "". */
   readonly detail: string;
 }
 
