@@ -151,24 +151,21 @@ export class StatefulStrategy implements Strategy {
     }
     // Arrival at a state by the step of `parent.chosen`.
     let sleep = 0;
-    const inherited: Footprint[] = [];
+    const fp: Footprint[] = []; // footprints of the sleeping threads' steps, carried over from the parent
+    const parent = i > 0 ? (nodes[i - 1] as Node) : null;
     let fpT: Footprint = null;
-    if (i > 0) {
+    if (parent !== null) {
       this.transitions++;
-      const parent = nodes[i - 1] as Node;
       const t = parent.chosen;
       fpT = parent.fromWait || state.waiting(t) ? null : currentFootprint();
       parent.fp[t] = fpT;
-      if (this.sleepSets) sleep = childSleep(parent, t, fpT, inherited);
+      if (this.sleepSets) sleep = childSleep(parent, t, fpT, fp);
     }
     state.fingerprint(this.symmetry);
     let index = -1;
     if (this.graph !== null) {
       index = this.graph.state(state.lo, state.hi);
-      if (i > 0) {
-        const parent = nodes[i - 1] as Node;
-        this.graph.edge(parent.index, parent.chosen, fpT, index);
-      }
+      if (parent !== null) this.graph.edge(parent.index, parent.chosen, fpT, index);
     }
     if (this.texts !== null) this.checkText(state);
     let enabledMask = 0;
@@ -199,7 +196,6 @@ export class StatefulStrategy implements Strategy {
     }
     this.slept += popcount(enabledMask & sleep);
     const pick = (explore & (1 << current)) !== 0 && current >= 0 ? current : lowestBit(explore);
-    const fp = inherited;
     nodes.push({
       enabled: enabled.slice(),
       width: popcount(explore),
