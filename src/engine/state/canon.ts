@@ -15,10 +15,21 @@
  * The sink is a hash (the fast path) or, for the soundness checks, a text of the same words.
  */
 
+import { knownText } from "./knownText.js";
+
 /** Where the walk's words go. */
 export interface StateSink {
   word(x: number): void;
   text(s: string): void;
+  /** The same words as `text(k.text)`, for a string the walk meets in every state (a class label). */
+  known(k: KnownText): void;
+}
+
+/** A string with its hash words computed once (knownText.ts). */
+export interface KnownText {
+  readonly text: string;
+  readonly a: number;
+  readonly b: number;
 }
 
 const T_NULL = 1;
@@ -37,6 +48,9 @@ const T_FUNCTION = 13;
 const T_BIGINT = 14;
 const T_TYPED = 15;
 
+/** Objects remembered across walks before the stamp table is emptied. */
+const MAX_IDS = 1 << 16;
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -47,7 +61,7 @@ interface Shape {
   /** The keys that are state. */
   readonly keys: readonly string[];
   /** Class name and state keys in one string: written once per object instead of a name per key. */
-  readonly label: string;
+  readonly label: KnownText;
   /** Per key: whether it holds a thread id (the class lists it in `static threadIdFields`). */
   readonly tid: readonly boolean[];
 }
@@ -65,13 +79,21 @@ function shapeOf(ctor: unknown, o: object): Shape {
   const all = Object.keys(o);
   const keys = all.filter((k) => !skip.includes(k));
   const name = (ctor as { name?: string }).name ?? "";
-  return { all, keys, label: `${name}{${keys.join(",")}}`, tid: keys.map((k) => tidFields.includes(k)) };
+  return { all, keys, label: knownText(`${name}{${keys.join(",")}}`), tid: keys.map((k) => tidFields.includes(k)) };
 }
 
 export class CanonicalWalker {
   private count = 0;
+  /**
+   * Objects are numbered by a stamp, `base + n` for the n-th object of the current walk, kept in `ids`
+   * across walks: stamps of earlier walks are below `base`, so the table is not cleared (and regrown) on
+   * every walk, only when it holds more than `MAX_IDS` objects (those of executions long gone).
+   */
+  private base = 0;
   private readonly ids = new Map<object, number>();
   private readonly shapes = new Map<unknown, Shape>();
+  /** Key lists of plain objects (frames' locals) by the function they belong to; see `locals`. */
+  private readonly localShapes = new Map<unknown, Shape>();
 
   /**
    * Symmetry: thread id → the id it is renamed to in this walk (fields a class declares in
@@ -83,8 +105,9 @@ export class CanonicalWalker {
 
   /** Starts a new state: object numbering restarts. */
   begin(): void {
+    this.base += this.count + 1;
     this.count = 0;
-    this.ids.clear();
+    if (this.ids.size > MAX_IDS) this.ids.clear();
   }
 
   value(v: unknown): void {
@@ -130,15 +153,63 @@ export class CanonicalWalker {
     this.object(v as object);
   }
 
+  /**
+   * The locals object of a frame of function `fn`: a plain object whose keys, for one function, are
+   * nearly always the same; its key list is hashed once per function (as a class instance's is per class)
+   * while the object's keys match it. The words differ from `value(locals)`'s, consistently.
+   */
+  locals(fn: object, o: object | null): void {
+    if (o === null || this.seen(o) || (o as { constructor?: unknown }).constructor !== Object) {
+      this.value(o);
+      return;
+    }
+    let shape = this.localShapes.get(fn);
+    if (shape === undefined || !sameKeys(shape.all, o)) {
+      shape = shapeOf(Object, o);
+      this.localShapes.set(fn, shape);
+    }
+    this.number(o);
+    this.sink.word(T_OBJECT);
+    this.fields(o as Record<string, unknown>, shape);
+  }
+
+  /** Whether `o` was numbered in this walk already. */
+  private seen(o: object): boolean {
+    return (this.ids.get(o) ?? -1) >= this.base;
+  }
+
+  /** The number `o` got in this walk, or -1 if it has none yet. */
+  private numberOf(o: object): number {
+    const s = this.ids.get(o) ?? -1;
+    return s >= this.base ? s - this.base : -1;
+  }
+
+  /** Gives `o` the next number. */
+  private number(o: object): void {
+    this.ids.set(o, this.base + this.count++);
+  }
+
+  /** A class instance's (or known plain object's) fields, in its shape's order, after its label. */
+  private fields(rec: Record<string, unknown>, shape: Shape): void {
+    const keys = shape.keys;
+    const map = this.threadMap;
+    this.sink.known(shape.label);
+    for (let i = 0; i < keys.length; i++) {
+      const v = rec[keys[i] as string];
+      if (map !== null && shape.tid[i] === true && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
+      else this.value(v);
+    }
+  }
+
   private object(o: object): void {
     const sink = this.sink;
-    const m = this.ids.get(o);
-    if (m !== undefined) {
+    const m = this.numberOf(o);
+    if (m >= 0) {
       sink.word(T_REF);
       sink.word(m);
       return;
     }
-    this.ids.set(o, this.count++);
+    this.number(o);
     if (Array.isArray(o)) {
       sink.word(T_ARRAY);
       sink.word(o.length);
@@ -177,14 +248,7 @@ export class CanonicalWalker {
         shape = shapeOf(ctor, o);
         this.shapes.set(ctor, shape);
       } else if (!sameKeys(shape.all, o)) shape = shapeOf(ctor, o);
-      const keys = shape.keys;
-      const map = this.threadMap;
-      sink.text(shape.label);
-      for (let i = 0; i < keys.length; i++) {
-        const v = rec[keys[i] as string];
-        if (map !== null && shape.tid[i] === true && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
-        else this.value(v);
-      }
+      this.fields(rec, shape);
       return;
     }
     const keys = Object.keys(o);

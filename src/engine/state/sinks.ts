@@ -2,8 +2,9 @@
  * The two sinks of a canonical walk: a 64-bit hash (what the stateful search stores) and a text of the
  * same words (what the soundness checks compare, to show that equal fingerprints mean equal states).
  */
-import type { StateSink } from "./canon.js";
+import type { KnownText, StateSink } from "./canon.js";
 import { Hash64 } from "./hash64.js";
+import { stringHash } from "./knownText.js";
 
 /** Hashes words as they come; strings are hashed once and cached (names repeat in every state). */
 export class HashSink implements StateSink {
@@ -18,21 +19,19 @@ export class HashSink implements StateSink {
   text(s: string): void {
     let k = this.strings.get(s);
     if (k === undefined) {
-      let a = 0x811c9dc5;
-      let b = 0x2545f491;
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-      }
-      k = [a, b];
+      k = stringHash(s);
       // Bounded cache: model text is a small vocabulary; anything unbounded is simply not cached.
       if (this.strings.size < 1 << 16) this.strings.set(s, k);
     }
     this.h.word(s.length);
     this.h.word(k[0]);
     this.h.word(k[1]);
+  }
+
+  known(k: KnownText): void {
+    this.h.word(k.text.length);
+    this.h.word(k.a);
+    this.h.word(k.b);
   }
 }
 
@@ -46,6 +45,10 @@ export class TextSink implements StateSink {
 
   text(s: string): void {
     this.parts.push(JSON.stringify(s));
+  }
+
+  known(k: KnownText): void {
+    this.text(k.text);
   }
 
   take(): string {

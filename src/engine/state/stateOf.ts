@@ -10,7 +10,9 @@
  */
 import type { Program } from "../program.js";
 import type { ThreadState } from "../runtime.js";
-import type { CanonicalWalker } from "./canon.js";
+import type { FnInfo } from "../site.js";
+import type { CanonicalWalker, KnownText } from "./canon.js";
+import { knownText } from "./knownText.js";
 
 /**
  * Walks the state. With `perm` (thread id → slot; symmetry), thread `t` is walked in slot `perm[t]` and
@@ -66,6 +68,18 @@ function permutations(k: number): number[][] {
   return out;
 }
 
+/** Function names with their hash words, by function (FnInfo objects are made once, at module load). */
+const fnNames = new WeakMap<FnInfo, KnownText>();
+
+function fnName(fn: FnInfo): KnownText {
+  let k = fnNames.get(fn);
+  if (k === undefined) {
+    k = knownText(fn.name);
+    fnNames.set(fn, k);
+  }
+  return k;
+}
+
 export function walkThread(w: CanonicalWalker, th: ThreadState): void {
   const sink = w.sink;
   sink.word(th.done ? 1 : 0);
@@ -80,10 +94,10 @@ export function walkThread(w: CanonicalWalker, th: ThreadState): void {
   sink.word(frames.length);
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as (typeof frames)[number];
-    sink.text(f.fn.name);
+    sink.known(fnName(f.fn));
     sink.word(f.site === null ? 0 : f.site.key);
     sink.word(f.calls);
-    w.value(f.locals);
+    w.locals(f.fn, f.locals);
   }
   w.value(th.local);
 }
