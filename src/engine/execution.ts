@@ -34,6 +34,7 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   const onStep = opts.onStep;
   rt.nextObject = 1;
+  rt.nextField = 0;
   rt.fpLen = 0;
   const specs = program.setup();
   const threads: SimThread[] = [];
@@ -121,8 +122,11 @@ export function runExecution(program: Program, strategy: Strategy, opts: Executi
     rt.fpLen = 0;
     if (rt.recording) rt.notes.length = 0;
     try {
+      rt.stepping = true;
       runStep(th);
+      rt.stepping = false;
     } catch (e) {
+      rt.stepping = false;
       if (ModelAssertion.is(e)) {
         verdict = "bug";
         bug = { ...e.info, thread: pick };

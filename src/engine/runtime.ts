@@ -75,6 +75,10 @@ export const rt: {
   fpLen: number;
   /** Next fresh shared-object id (ids restart at 1 every execution). */
   nextObject: number;
+  /** Next fresh field id (`newFieldIds`; restart at FIELD_IDS every execution). */
+  nextField: number;
+  /** True while a step runs (model code between two yields), false while the engine works between steps. */
+  stepping: boolean;
   /** When true, `note()` keeps what the model says about the current step (trace recording). */
   recording: boolean;
   /** Notes of the current step, when recording. */
@@ -84,6 +88,8 @@ export const rt: {
   fp: [],
   fpLen: 0,
   nextObject: 1,
+  nextField: 0,
+  stepping: false,
   recording: false,
   notes: [],
 };
@@ -103,7 +109,26 @@ export function note(text: () => string): void {
 
 /** A fresh shared-object id, unique within the current execution (ids restart every execution). */
 export function newObject(): number {
+  if (rt.nextObject >= FIELD_IDS) throw new RangeError("newObject: more than 2^22 shared objects in one execution");
   return rt.nextObject++;
+}
+
+/**
+ * Where field ids start: above any object id an execution hands out, so that an object's fields can be
+ * footprinted apart (a struct page's flag bits, refcount, mapping...) without changing object ids, which
+ * reports show (node `N10`). Footprint entries are `id * 4 + kind` in 32 bits: ids stay below 2^29.
+ */
+export const FIELD_IDS = 1 << 22;
+
+/**
+ * `n` consecutive fresh ids for the fields of one object: steps that touch different fields of it are
+ * independent (partial-order reduction).
+ */
+export function newFieldIds(n: number): number {
+  const first = FIELD_IDS + rt.nextField;
+  rt.nextField += n;
+  if (first + n >= 1 << 29) throw new RangeError("newFieldIds: more than 2^29 shared-object ids in one execution");
+  return first;
 }
 
 /** Records that the current step read shared object `obj`. */
