@@ -22,7 +22,7 @@ import { put_page } from "../kernel/include/linux/mm.js";
 import { allPages, as_mapping, type Page } from "../kernel/include/linux/mm_types.js";
 import { flagNames, PG_head, PG_locked } from "../kernel/include/linux/page-flags.js";
 import { shmem_inode_info_peek } from "../kernel/include/linux/shmem_fs.js";
-import { xa_snapshot } from "../kernel/lib/xarray.js";
+import { read_whole_array, xa_snapshot } from "../kernel/lib/xarray.js";
 import { dump_page } from "../kernel/mm/debug.js";
 import { end_page_writeback } from "../kernel/mm/filemap.js";
 import { collapse_file } from "../kernel/mm/khugepaged.js";
@@ -252,6 +252,7 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
 
 /** Where a page is still referenced by the page cache, or null. */
 function cachedAt(w: World, page: Page): string | null {
+  read_whole_array(w.mapping.i_pages);
   const slots = xa_snapshot(w.mapping.i_pages);
   for (let i = 0; i < slots.length; i++) {
     const e = slots[i];

@@ -51,6 +51,7 @@ import {
 
 export { xa_check_tree, xa_describe_tree, xa_entry_name, xa_snapshot } from "./xarray_debug.js";
 export {
+  read_whole_array,
   XA_RCU_FREE,
   XA_RETRY_ENTRY,
   XA_STATE,

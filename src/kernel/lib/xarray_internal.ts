@@ -409,6 +409,23 @@ export function slot_read(node: xa_node, offset: number): XaEntry {
   return node.slots[offset] as XaEntry;
 }
 
+/**
+ * Records reads of xa_head and of every slot of every node reachable from it: for a model check that
+ * looks at the whole array within a step (the free-time check that a freed page is in no slot), so that
+ * partial-order reduction orders that step against every store the check could see.
+ */
+export function read_whole_array(xa: XArray): void {
+  read(xa.id);
+  const visit = (e: XaEntry): void => {
+    if (!(e instanceof xa_node)) return;
+    for (let i = 0; i < e.slots.length; i++) {
+      read(e.slotIds[i] as number);
+      if (e.shift !== 0) visit(e.slots[i] as XaEntry);
+    }
+  };
+  visit(xa.xa_head);
+}
+
 /** Reads node->parent (xa_parent / xa_parent_locked, xarray.h:1196–1209) and records it. */
 export function parent_read(node: xa_node): xa_node | null {
   read(node.id);

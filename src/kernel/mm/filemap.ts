@@ -9,14 +9,14 @@
  * hold the page lock and xa_lock, and every slot they store is a separate step, because RCU readers walk
  * the slots beside them.
  */
-import { enter, enterFn, type Gen, leave, note, read, rt, type Wait, waitUntil, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note, rt, type Wait, waitUntil } from "../../engine/runtime.js";
 import { fn, type Site, site } from "../../engine/site.js";
 import { BUG_ON, VM_BUG_ON_PAGE, WARN_ON_ONCE } from "../bug.js";
 import { kconfig, patched } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
 import { compound_nr, compound_order, thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
-import { as_mapping, type Page } from "../include/linux/mm_types.js";
+import { as_mapping, type Page, PF_INDEX, PF_MAPPING, read_field, write_field } from "../include/linux/mm_types.js";
 import { get_page, page_count, page_ref_sub } from "../include/linux/page_ref.js";
 import {
   PageDirty,
@@ -62,7 +62,7 @@ const at = (line: number) => ({ file: F, line });
 
 /** Reads page->index, recording the access. */
 function page_index_read(p: Page): number {
-  read(p.id);
+  read_field(p, PF_INDEX);
   return p.index;
 }
 
@@ -95,7 +95,7 @@ const S_pcd_mapping = site(F, 145, "page_cache_delete", "page->mapping = NULL");
  * Model: the xas_store steps, then one step for the ->mapping store; nrpages is xa_lock-protected.
  */
 function* page_cache_delete(mapping: address_space, page: Page, shadow: XaEntry): Gen<void> {
-  read(page.id);
+  read_field(page, PF_INDEX);
   const L = enter(FN_page_cache_delete, { mapping, page, xas: XA_STATE(mapping.i_pages, page.index), nr: 1 });
   xas_set_order(L.xas, page.index, compound_order(page));
   L.nr = compound_nr(page);
@@ -105,7 +105,7 @@ function* page_cache_delete(mapping: address_space, page: Page, shadow: XaEntry)
   yield* xas_store(L.xas, shadow);
   yield S_pcd_store;
   xas_init_marks(L.xas);
-  write(L.page.id);
+  write_field(L.page, PF_MAPPING);
   L.page.mapping = null;
   L.mapping.nrpages -= L.nr;
   yield S_pcd_mapping;
@@ -139,7 +139,7 @@ const FN___delete_from_page_cache = fn("__delete_from_page_cache", F, 225);
 /** __delete_from_page_cache (filemap.c:225–233). Context: xa_lock held. */
 export function* __delete_from_page_cache(page: Page, shadow: XaEntry): Gen<void> {
   enterFn(FN___delete_from_page_cache);
-  read(page.id);
+  read_field(page, PF_MAPPING);
   const mapping = as_mapping(page.mapping) as address_space;
   unaccount_page_cache_page(mapping, page);
   yield* page_cache_delete(mapping, page, shadow);
@@ -197,7 +197,7 @@ const S_pcdb_store = site(F, 329, "page_cache_delete_batch", "xas_store(&xas, NU
  */
 function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<void> {
   const first = pvec.pages[0] as Page;
-  read(first.id);
+  read_field(first, PF_INDEX);
   const L = enter(FN_page_cache_delete_batch, {
     mapping,
     pvec,
@@ -214,16 +214,22 @@ function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<vo
     // Alias of L.page, which does not change before the loop's next xas_next_entry.
     const p = L.page as Page;
     if (p !== want) {
-      VM_BUG_ON_PAGE(() => page_index_read(p) > want.index, p, at(311), "page->index > pvec->pages[i]->index");
+      VM_BUG_ON_PAGE(
+        () => page_index_read(p) > page_index_read(want),
+        p,
+        at(311),
+        "page->index > pvec->pages[i]->index",
+      );
       continue;
     }
     WARN_ON_ONCE(!PageLocked(p), at(316), "!PageLocked(page)");
-    read(p.id);
+    read_field(p, PF_INDEX);
     if (p.index === L.xas.xa_index) {
-      write(p.id);
+      write_field(p, PF_MAPPING);
       p.mapping = null;
       yield S_pcdb_mapping;
     }
+    read_field(p, PF_INDEX);
     if (p.index + compound_nr(p) - 1 === L.xas.xa_index) L.i++;
     yield* xas_store(L.xas, null);
     L.total_pages++;
@@ -414,7 +420,7 @@ export function* find_lock_entries(
     const e = L.page;
     if (!xa_is_value(e)) {
       const page = e as Page;
-      read(page.id);
+      read_field(page, PF_INDEX);
       const index = page.index;
       if (index < L.start) L.action = "put";
       else if (!patched("remove-find-lock-entries-index-check") && !patched("check-mapping-in-truncate")) {
@@ -422,7 +428,7 @@ export function* find_lock_entries(
       }
       yield S_fle_index;
       if (L.action === "add") {
-        read(page.id);
+        read_field(page, PF_INDEX);
         if (page.index + thp_nr_pages(page) - 1 > L.end) L.action = "put";
         yield S_fle_end;
       }
@@ -434,7 +440,7 @@ export function* find_lock_entries(
         yield S_fle_trylock;
       }
       if (L.action === "add") {
-        read(page.id);
+        read_field(page, PF_MAPPING);
         if (page.mapping !== L.mapping || PageWriteback(page)) L.action = "unlock";
         yield S_fle_mapping;
       }
@@ -465,7 +471,7 @@ export function* find_lock_entries(
       L.thp = PageTransHuge(page);
       if (L.thp) {
         const nr_pages = thp_nr_pages(page);
-        read(page.id);
+        read_field(page, PF_INDEX);
         xas_set(L.xas, page.index + nr_pages);
       }
       yield S_fle_next;

@@ -15,12 +15,12 @@
  * filemap_read_page), filemap_fault gives up with VM_FAULT_SIGBUS ("no page"). Only a truncation can
  * leave a hole, so only faults racing or following a truncation end that way.
  */
-import { enter, type Gen, leave, note, read, waitUntil } from "../../engine/runtime.js";
+import { enter, type Gen, leave, note, waitUntil } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE } from "../bug.js";
 import type { address_space } from "../include/linux/fs.js";
 import { put_page } from "../include/linux/mm.js";
-import type { Page } from "../include/linux/mm_types.js";
+import { type Page, PF_MAPPING, read_field } from "../include/linux/mm_types.js";
 import { compound_head, PageUptodate, PG_locked, test_and_set_bit } from "../include/linux/page-flags.js";
 import {
   find_subpage,
@@ -167,7 +167,7 @@ export function* pagecache_get_page(mapping: address_space, index: number, fgp_f
       } else {
         yield* lock_page(page);
       }
-      read(page.id);
+      read_field(page, PF_MAPPING);
       if (page.mapping !== L.mapping) {
         // Has the page been truncated? (:1914)
         unlock_page(page);
@@ -347,7 +347,7 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
 
     // Did it get truncated? (:3098) ->mapping, ->index and PG_uptodate are stable under the page lock.
     const head = compound_head(page);
-    read(head.id);
+    read_field(head, PF_MAPPING);
     if (head.mapping !== L.mapping) {
       note(() => `${head.name}->mapping changed: truncated, look again`);
       unlock_page(page);

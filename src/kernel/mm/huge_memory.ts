@@ -11,14 +11,29 @@
  * Anonymous THPs (anon_vma, swap cache, migration entries) are not modelled: every THP here has a
  * mapping.
  */
-import { enter, type Gen, leave, read, write } from "../../engine/runtime.js";
+import { enter, type Gen, leave, read } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { kconfig } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
 import { compound_nr, thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, put_page } from "../include/linux/mm.js";
-import { as_mapping, nth_page, type Page, TAIL_MAPPING } from "../include/linux/mm_types.js";
+import {
+  as_mapping,
+  nth_page,
+  type Page,
+  PF_COMPOUND,
+  PF_COMPOUND_HEAD,
+  PF_COMPOUND_MAPCOUNT,
+  PF_INDEX,
+  PF_MAPCOUNT,
+  PF_MAPPING,
+  read_all_flags,
+  read_field,
+  TAIL_MAPPING,
+  write_all_flags,
+  write_field,
+} from "../include/linux/mm_types.js";
 import { get_page, page_count, page_ref_add, page_ref_freeze, page_ref_unfreeze } from "../include/linux/page_ref.js";
 import {
   ClearPageDirty,
@@ -108,9 +123,19 @@ function lru_add_page_tail(head: Page, tail: Page, list: Page[] | null): void {
  */
 function __split_huge_page_tail(head: Page, tail: number, list: Page[] | null): void {
   const page_tail = nth_page(head, tail);
-  VM_BUG_ON_PAGE(() => page_tail._mapcount !== -1, page_tail, at(2345), "atomic_read(&page_tail->_mapcount) != -1");
-  read(head.id);
-  write(page_tail.id);
+  VM_BUG_ON_PAGE(
+    () => mapcount_word(page_tail) !== -1,
+    page_tail,
+    at(2345),
+    "atomic_read(&page_tail->_mapcount) != -1",
+  );
+  read_all_flags(head);
+  read_field(head, PF_MAPPING);
+  read_field(head, PF_INDEX);
+  write_all_flags(page_tail);
+  write_field(page_tail, PF_MAPPING);
+  write_field(page_tail, PF_INDEX);
+  write_field(page_tail, PF_COMPOUND_HEAD);
   page_tail.flags = head.flags & TAIL_FLAGS_FROM_HEAD; // :2353–2367 (PAGE_FLAGS_CHECK_AT_PREP is every flag)
   VM_BUG_ON_PAGE(
     () => tail > 2 && page_tail.mapping !== TAIL_MAPPING,
@@ -177,7 +202,8 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
   }
   L.xas = null; // dead
   // ClearPageCompound(head) (:2449): the head becomes an order-0 page.
-  write(head.id);
+  write_field(head, PF_COMPOUND);
+  write_field(head, PF_COMPOUND_MAPCOUNT);
   clear_bit(PG_head, head);
   head.compound_order = 0;
   head.compound_mapcount = -1;
@@ -205,20 +231,21 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
  * Model: reads the head and every subpage in one step (the caller's); the modelled tmpfs files are
  * not mapped, so no zap can run beside it.
  */
+/** page->_mapcount (atomic_read), recording the read. */
+function mapcount_word(page: Page): number {
+  read_field(page, PF_MAPCOUNT);
+  return page._mapcount;
+}
+
 export function total_mapcount(page: Page): number {
   VM_BUG_ON_PAGE(() => PageTail(page), page, at(2500), "PageTail(page)");
-  if (!PageCompound(page)) {
-    read(page.id);
-    return page._mapcount + 1;
-  }
-  read(page.id);
+  if (!PageCompound(page)) return mapcount_word(page) + 1;
+  read_field(page, PF_COMPOUND_MAPCOUNT);
   const compound = page.compound_mapcount + 1;
   const nr = compound_nr(page);
   let ret = compound;
   for (let i = 0; i < nr; i++) {
-    const p = nth_page(page, i);
-    read(p.id);
-    ret += p._mapcount + 1;
+    ret += mapcount_word(nth_page(page, i)) + 1;
   }
   return ret - compound * nr; // !PageAnon (:2513)
 }
@@ -305,7 +332,7 @@ export function* split_huge_page_to_list(page: Page, list: Page[] | null): Gen<n
   if (L.ret !== 0) return leave(L.ret);
 
   // PageAnon(head) (:2628): anonymous THPs are not modelled. ->mapping is stable under the page lock.
-  read(head.id);
+  read_field(head, PF_MAPPING);
   L.mapping = as_mapping(head.mapping); // :2646
   if (L.mapping === null) return leave(-EBUSY); // :2649 truncated?
   const mapping = L.mapping;

@@ -12,7 +12,7 @@
  * slot points at it, held to the end) → an old page's lock (trylock, under xa_lock) → i_pages xa_lock;
  * i_mmap_rwsem (unmap_mapping_pages) is taken with the old page locked and xa_lock dropped.
  */
-import { enter, enterFn, type Gen, leave, note, read, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON, VM_BUG_ON_PAGE } from "../bug.js";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, IS_ENABLED_DEBUG_VM, kconfig, patched } from "../config.js";
@@ -20,7 +20,7 @@ import { allow_write_access, deny_write_access, type file } from "../fs/open.js"
 import { type address_space, inode_is_open_for_write } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
-import type { Page } from "../include/linux/mm_types.js";
+import { type Page, PF_INDEX, PF_MAPPING, read_field, write_field } from "../include/linux/mm_types.js";
 import { get_page, page_ref_add, page_ref_freeze, page_ref_unfreeze } from "../include/linux/page_ref.js";
 import {
   __SetPageLocked,
@@ -278,7 +278,8 @@ export function* collapse_file(_mm: unknown, file: file, start: number, hpage: H
   // :1680–1684: new_page is still private (no slot points at it), so these plain stores fold in.
   __SetPageLocked(new_page);
   if (L.is_shmem) __SetPageSwapBacked(new_page);
-  write(new_page.id);
+  write_field(new_page, PF_INDEX);
+  write_field(new_page, PF_MAPPING);
   new_page.index = L.start;
   new_page.mapping = L.mapping;
 
@@ -506,13 +507,13 @@ function* collapse_file_success(L: CollapseLocals): Gen<void> {
   L.index = L.start;
   while (L.pagelist.length > 0) {
     const page = L.pagelist[0] as Page;
-    read(page.id);
+    read_field(page, PF_INDEX);
     // while (index < page->index) clear_highpage(...): data is not modelled.
     L.index = page.index;
     // copy_highpage(new_page + (page->index % HPAGE_PMD_NR), page): data is not modelled.
     L.pagelist.shift(); // list_del (:1906)
     L.page = page;
-    write(page.id);
+    write_field(page, PF_MAPPING);
     page.mapping = null; // :1907
     yield S_cf_old_mapping;
     page_ref_unfreeze(page, 1); // :1908
@@ -586,7 +587,7 @@ function* collapse_file_rollback(L: CollapseLocals): Gen<void> {
       if (R.entry === null) continue; // xas_for_each visits present entries only
       const page = L.pagelist[L.pagelist.length - 1] ?? null;
       L.page = page;
-      if (page !== null) read(page.id); // frozen and locked by us: ->index is stable
+      if (page !== null) read_field(page, PF_INDEX); // frozen and locked by us: ->index is stable
       if (page === null || L.xas.xa_index > page.index) {
         if (L.nr_none === 0) break; // :1948
         L.nr_none--;
@@ -617,7 +618,7 @@ function* collapse_file_rollback(L: CollapseLocals): Gen<void> {
     ) {
       const page = L.pagelist[0] ?? null; // :1945 list_first_entry_or_null
       L.page = page;
-      if (page !== null) read(page.id); // frozen and locked by us: ->index is stable
+      if (page !== null) read_field(page, PF_INDEX); // frozen and locked by us: ->index is stable
       if (page === null || L.xas.xa_index < page.index) {
         if (L.nr_none === 0) break; // :1948
         L.nr_none--;
@@ -646,7 +647,7 @@ function* collapse_file_rollback(L: CollapseLocals): Gen<void> {
   xas_unlock_irq(L.xas); // :1969
   yield S_rb_done_unlock;
 
-  write(new_page.id);
+  write_field(new_page, PF_MAPPING);
   new_page.mapping = null; // :1971
   yield S_rb_mapping;
   leave(undefined);

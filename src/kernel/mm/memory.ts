@@ -31,7 +31,15 @@ import type { file } from "../fs/open.js";
 import type { address_space } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapping, put_page } from "../include/linux/mm.js";
-import { as_mapping, type Page } from "../include/linux/mm_types.js";
+import {
+  as_mapping,
+  type Page,
+  PF_INDEX,
+  PF_MAPCOUNT,
+  PF_MAPPING,
+  read_field,
+  write_field,
+} from "../include/linux/mm_types.js";
 import { compound_head, PageLocked, PageTail, PageTransCompound } from "../include/linux/page-flags.js";
 import { lock_page, unlock_page } from "../include/linux/pagemap.js";
 import { down_write, up_write } from "../kernel/locking/rwsem.js";
@@ -156,7 +164,7 @@ export function page_add_file_rmap(page: Page, compound: boolean): void {
   if (PageTransCompound(page) && page_mapping(page) !== null) {
     if (kconfig.current.DEBUG_VM) WARN_ON_ONCE(!PageLocked(page), { file: R, line: 1236 }, "!PageLocked(page)");
   }
-  write(page.id);
+  write_field(page, PF_MAPCOUNT);
   page._mapcount++;
 }
 
@@ -169,7 +177,7 @@ export function page_add_file_rmap(page: Page, compound: boolean): void {
  */
 export function page_remove_rmap(page: Page, compound: boolean): void {
   if (compound) throw new Error("page_remove_rmap: PMD mappings are not modelled");
-  write(page.id);
+  write_field(page, PF_MAPCOUNT);
   page._mapcount--;
 }
 
@@ -219,7 +227,7 @@ function* zap_pte_range(
     if (page === null) continue;
     if (L.details !== null && L.details.check_mapping !== null) {
       const head = compound_head(page);
-      read(head.id);
+      read_field(head, PF_MAPPING);
       if (as_mapping(head.mapping) !== L.details.check_mapping) continue;
     }
     write(vma.id);
@@ -343,6 +351,8 @@ export function* unmap_mapping_page(page: Page): Gen<void> {
   });
   VM_BUG_ON_LAZY(() => !PageLocked(page), at(3364), "!PageLocked(page)");
   VM_BUG_ON_LAZY(() => PageTail(page), at(3365), "PageTail(page)");
+  read_field(page, PF_MAPPING);
+  read_field(page, PF_INDEX);
   const mapping = as_mapping(page.mapping) as address_space;
   L.mapping = mapping;
   L.details = {

@@ -15,7 +15,7 @@ import { ModelAssertion } from "../../engine/errors.js";
 import { rt } from "../../engine/runtime.js";
 import { model_invariant, VM_BUG_ON_PAGE } from "../bug.js";
 import { kconfig } from "../config.js";
-import { newPages, type Page, TAIL_MAPPING } from "../include/linux/mm_types.js";
+import { newPages, type Page, TAIL_MAPPING, write_all_fields } from "../include/linux/mm_types.js";
 import {
   compound_head,
   PAGE_FLAGS_CHECK_AT_FREE,
@@ -43,6 +43,9 @@ export const freeChecks: Array<(page: Page) => string | null> = [];
 export function alloc_pages(order: number): Page {
   const n = 1 << order;
   const pages = newPages(n);
+  // A fresh page is private to the allocating thread until it is published; its initialisation is in
+  // this step's footprint anyway (no other thread can touch these fields, so this adds no dependence).
+  for (const p of pages) write_all_fields(p);
   const head = pages[0] as Page;
   head._refcount = 1;
   if (order > 0) {
@@ -133,6 +136,9 @@ function check_not_cached(page: Page): void {
 
 /** free_unref_page (:3390) for order 0, and the order > 0 path of free_the_page (:702). */
 export function free_unref_page(page: Page, order: number): void {
+  // The free path resets the struct page (and its tails) and poisons it: every field is written.
+  write_all_fields(page);
+  if (page.subpages !== null) for (const t of page.subpages) write_all_fields(t);
   model_invariant(!page.freed, { file: F, line: 3390 }, `double free of ${page.name}`, page);
   check_not_cached(page);
   const checkFree = kconfig.current.DEBUG_VM || order > 0;

@@ -5,14 +5,14 @@
  * truncate_inode_pages, truncate.c:410–416); rc3's do_dentry_open takes neither, which is race (a).
  * Lock ordering: page lock (many, pass 1) → i_mmap_rwsem (unmap) and → i_pages xa_lock (deletion).
  */
-import { enter, enterFn, type Gen, leave, note, read } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { patched } from "../config.js";
 import type { address_space, inode } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping } from "../include/linux/mm.js";
-import type { Page } from "../include/linux/mm_types.js";
+import { type Page, PF_MAPPING, read_field } from "../include/linux/mm_types.js";
 import { ClearPageMappedToDisk, PagePrivate, PageTail, TestClearPageDirty } from "../include/linux/page-flags.js";
 import { lock_page, mapping_empty, page_to_index, unlock_page } from "../include/linux/pagemap.js";
 import { PAGEVEC_SIZE, pagevec, pagevec_count, pagevec_init, pagevec_release } from "../include/linux/pagevec.js";
@@ -103,7 +103,7 @@ export function* truncate_inode_page(mapping: address_space, page: Page): Gen<nu
   if (!patched("remove-truncate-pagetail-check")) {
     VM_BUG_ON_PAGE(() => PageTail(page), page, at(213), "PageTail(page)");
   }
-  read(page.id);
+  read_field(page, PF_MAPPING);
   L.stale = page.mapping !== mapping;
   note(() => (L.stale ? `${page.name}->mapping changed: -EIO` : `delete ${page.name} from the page cache`));
   yield S_tip_mapping;

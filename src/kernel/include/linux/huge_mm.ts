@@ -1,6 +1,6 @@
 /** include/linux/huge_mm.h helpers. */
 import { HPAGE_PMD_NR } from "../../config.js";
-import type { Page } from "./mm_types.js";
+import { type Page, PF_COMPOUND, read_field } from "./mm_types.js";
 import { PageHead, PageTail } from "./page-flags.js";
 
 /**
@@ -14,12 +14,18 @@ export function thp_nr_pages(page: Page): number {
 
 /** compound_nr (include/linux/mm.h:951): 1 << compound_order for a head, else 1. */
 export function compound_nr(page: Page): number {
-  return PageHead(page) ? 1 << page.compound_order : 1;
+  return PageHead(page) ? 1 << compound_order_word(page) : 1;
 }
 
 /** compound_order (include/linux/mm.h:927). */
 export function compound_order(page: Page): number {
-  return PageHead(page) ? page.compound_order : 0;
+  return PageHead(page) ? compound_order_word(page) : 0;
+}
+
+/** The head's compound_order (C: a word of the first tail), recording the read. */
+function compound_order_word(head: Page): number {
+  read_field(head, PF_COMPOUND);
+  return head.compound_order;
 }
 
 export { PageTail };

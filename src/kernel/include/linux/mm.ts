@@ -1,11 +1,19 @@
 /**
  * include/linux/mm.h and mm/util.c helpers on mapped state: put_page, page_mapped, page_mapping.
  */
-import { read } from "../../../engine/runtime.js";
 import { VM_BUG_ON_PAGE } from "../../bug.js";
 import { __put_page } from "../../mm/swap.js";
 import type { address_space } from "./fs.js";
-import { as_mapping, nth_page, type Page } from "./mm_types.js";
+import {
+  as_mapping,
+  nth_page,
+  type Page,
+  PF_COMPOUND,
+  PF_COMPOUND_MAPCOUNT,
+  PF_MAPCOUNT,
+  PF_MAPPING,
+  read_field,
+} from "./mm_types.js";
 import { page_ref_count, page_ref_dec_and_test } from "./page_ref.js";
 import { compound_head, PageCompound, PageTail } from "./page-flags.js";
 
@@ -35,16 +43,17 @@ export function put_page(page: Page): void {
  */
 export function page_mapped(page: Page): boolean {
   if (!PageCompound(page)) {
-    read(page.id);
+    read_field(page, PF_MAPCOUNT);
     return page._mapcount >= 0;
   }
   const head = compound_head(page);
-  read(head.id);
+  read_field(head, PF_COMPOUND_MAPCOUNT);
   if (head.compound_mapcount >= 0) return true;
+  read_field(head, PF_COMPOUND);
   const n = head.subpages === null ? 1 : head.subpages.length;
   for (let i = 0; i < n; i++) {
     const p = nth_page(head, i);
-    read(p.id);
+    read_field(p, PF_MAPCOUNT);
     if (p._mapcount >= 0) return true;
   }
   return false;
@@ -53,13 +62,14 @@ export function page_mapped(page: Page): boolean {
 /** page_mapping (mm/util.c:708): the head's ->mapping for a tail; null for anon (not modelled). */
 export function page_mapping(page: Page): address_space | null {
   const head = compound_head(page);
-  read(head.id);
+  read_field(head, PF_MAPPING);
   return as_mapping(head.mapping);
 }
 
 /** page_mapcount (mm.h:872), for dumps and checks. */
 export function page_mapcount(page: Page): number {
-  read(page.id);
-  const head = page.compound_head ?? page;
+  read_field(page, PF_MAPCOUNT);
+  const head = compound_head(page);
+  read_field(head, PF_COMPOUND_MAPCOUNT);
   return page._mapcount + 1 + (PageTail(page) || page !== head ? head.compound_mapcount + 1 : 0);
 }

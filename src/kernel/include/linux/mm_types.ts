@@ -8,7 +8,7 @@
  * Freed pages stay in `allPages` with `freed` set (the model's poison): struct pages are never unmapped
  * in the kernel either, so a lockless reader may still look at them.
  */
-import { newObject } from "../../../engine/runtime.js";
+import { newFieldIds, newObject, read, write } from "../../../engine/runtime.js";
 import type { address_space } from "./fs.js";
 
 /** TAIL_MAPPING poison (include/linux/poison.h: 0x400 + POISON_POINTER_DELTA): ->mapping of a tail. */
@@ -20,11 +20,34 @@ export function as_mapping(m: address_space | TailMapping | null): address_space
   return m === null || "tail_mapping" in m ? null : m;
 }
 
+/**
+ * Footprint fields of a struct page, for partial-order reduction: two steps that touch different fields
+ * of one page are independent (they commute and neither enables nor disables the other), so the search
+ * need not try both orders. Fields 0–21 are the flag bits (enum pageflags, page-flags.ts): set_bit and
+ * test_bit are atomic on one bit, and a test of PG_dirty commutes with a set of PG_lru. The words follow.
+ */
+/** Flag bits in `flags` (enum pageflags up to PG_mlocked, page-flags.ts). */
+export const PG_BITS = 22;
+export const PF_REFCOUNT = 22;
+export const PF_MAPCOUNT = 23;
+export const PF_MAPPING = 24;
+export const PF_INDEX = 25;
+/** compound_head: the tail bit and head pointer (C: one word). */
+export const PF_COMPOUND_HEAD = 26;
+/** compound_order and the subpage array (C: the first tail's order and `head + i`). */
+export const PF_COMPOUND = 27;
+export const PF_COMPOUND_MAPCOUNT = 28;
+/** The model's poison: set by the free path, read by every write that checks for use after free. */
+export const PF_FREED = 29;
+const PAGE_FIELDS = 30;
+
 export class Page {
   /** Labels for reports and footprints, not state (engine/state/canon.ts). */
-  static readonly notState = ["id", "pfn", "name"];
-  /** Shared-object id for footprints. */
+  static readonly notState = ["id", "fid", "pfn", "name"];
+  /** Shared-object id: what reports and narratives name the page by. */
   readonly id: number;
+  /** First of the page's field ids (PF_*): what footprints record. */
+  readonly fid: number;
   /** Page frame number, for dumps and reports. */
   readonly pfn: number;
   flags = 0;
@@ -47,9 +70,79 @@ export class Page {
 
   constructor(pfn: number) {
     this.id = newObject();
+    this.fid = newFieldIds(PAGE_FIELDS);
     this.pfn = pfn;
     this.name = `P${pfn}`;
   }
+}
+
+/** Records that the current step read field `f` (PF_* or a flag bit) of `page`. */
+export function read_field(page: Page, f: number): void {
+  read(page.fid + f);
+}
+
+/** Records that the current step wrote field `f` (PF_* or a flag bit) of `page`. */
+export function write_field(page: Page, f: number): void {
+  write(page.fid + f);
+}
+
+/** Records a read of every flag bit of `page` (a copy of the whole flags word). */
+export function read_all_flags(page: Page): void {
+  for (let b = 0; b < PG_BITS; b++) read(page.fid + b);
+}
+
+/** Records a write of every flag bit of `page` (a store of the whole flags word). */
+export function write_all_flags(page: Page): void {
+  for (let b = 0; b < PG_BITS; b++) write(page.fid + b);
+}
+
+/** Records a write of every field of `page` (the free path, which resets the whole struct page). */
+export function write_all_fields(page: Page): void {
+  for (let f = 0; f < PAGE_FIELDS; f++) write(page.fid + f);
+}
+
+/**
+ * The footprint id of a struct page field by name, for the footprint audit (test/kernel/footprints.test.ts):
+ * for `flags`, the ids of the given bits. Labels (id, fid, pfn, name) have none: they are fixed at
+ * allocation and not state.
+ */
+export function pageFieldIds(page: Page, key: string, bits: number): number[] {
+  switch (key) {
+    case "flags": {
+      const out: number[] = [];
+      for (let b = 0; b < PG_BITS; b++) if ((bits & (1 << b)) !== 0) out.push(page.fid + b);
+      return out;
+    }
+    case "_refcount":
+      return [page.fid + PF_REFCOUNT];
+    case "_mapcount":
+      return [page.fid + PF_MAPCOUNT];
+    case "mapping":
+      return [page.fid + PF_MAPPING];
+    case "index":
+      return [page.fid + PF_INDEX];
+    case "compound_head":
+      return [page.fid + PF_COMPOUND_HEAD];
+    case "compound_order":
+    case "subpages":
+      return [page.fid + PF_COMPOUND];
+    case "compound_mapcount":
+      return [page.fid + PF_COMPOUND_MAPCOUNT];
+    case "freed":
+      return [page.fid + PF_FREED];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Debug hook for the footprint audit: wraps every struct page as it is allocated (a Proxy that sees every
+ * field access). Null in normal runs.
+ */
+let pageWrapper: ((p: Page) => Page) | null = null;
+
+export function setPageWrapper(w: ((p: Page) => Page) | null): void {
+  pageWrapper = w;
 }
 
 /** Pages of the current execution by pfn (reset by `resetPages`). */
@@ -66,16 +159,21 @@ export const PFN_BASE = 0x84ef00;
 export function newPages(n: number): Page[] {
   const out: Page[] = [];
   for (let i = 0; i < n; i++) {
-    const p = new Page(PFN_BASE + allPages.length);
+    const page = new Page(PFN_BASE + allPages.length);
+    const p = pageWrapper === null ? page : pageWrapper(page);
     allPages.push(p);
     out.push(p);
   }
   return out;
 }
 
-/** The subpage `i` of a compound page (C: `head + i`). */
+/**
+ * The subpage `i` of a compound page (C: `head + i`, no memory read; the model reads its subpage array,
+ * which a split clears, so the read is in the footprint: it can only add dependence).
+ */
 export function nth_page(head: Page, i: number): Page {
   if (i === 0) return head;
+  read_field(head, PF_COMPOUND);
   const sp = head.subpages;
   if (sp === null || i >= sp.length) {
     throw new Error(`nth_page: ${head.name} has no subpage ${i}`);

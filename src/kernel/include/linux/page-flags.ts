@@ -5,11 +5,11 @@
  * read the head's bit, PF_HEAD (PageDirty, PageLRU...) the head's, PF_ANY (PageHead) the page's own.
  * Setters/clearers of PF_NO_TAIL flags trip VM_BUG_ON_PGFLAGS on a tail (page-flags.h:264); the model
  * asserts that as an invariant since CONFIG_DEBUG_VM_PGFLAGS is off in the reports we model.
- * Each tester records a read of the page it reads; callers yield after racy reads.
+ * Each tester records a read of the flag bit it reads (mm_types.ts, footprint fields); callers yield after
+ * racy reads.
  */
-import { read, write } from "../../../engine/runtime.js";
 import { VM_BUG_ON_PAGE } from "../../bug.js";
-import type { Page } from "./mm_types.js";
+import { type Page, PF_COMPOUND_HEAD, read_field, write_field } from "./mm_types.js";
 
 export const PG_locked = 0;
 export const PG_referenced = 1;
@@ -92,23 +92,23 @@ export function flagNames(flags: number): string {
 
 /** Reads bit `b` of `page->flags`, recording the read. */
 export function test_bit(b: number, page: Page): boolean {
-  read(page.id);
+  read_field(page, b);
   return (page.flags & (1 << b)) !== 0;
 }
 
 export function set_bit(b: number, page: Page): void {
-  write(page.id);
+  write_field(page, b);
   page.flags |= 1 << b;
 }
 
 export function clear_bit(b: number, page: Page): void {
-  write(page.id);
+  write_field(page, b);
   page.flags &= ~(1 << b);
 }
 
 /** test_and_set_bit: atomic RMW; returns the old value. */
 export function test_and_set_bit(b: number, page: Page): boolean {
-  write(page.id);
+  write_field(page, b);
   const old = (page.flags & (1 << b)) !== 0;
   page.flags |= 1 << b;
   return old;
@@ -116,7 +116,7 @@ export function test_and_set_bit(b: number, page: Page): boolean {
 
 /** test_and_clear_bit: atomic RMW; returns the old value. */
 export function test_and_clear_bit(b: number, page: Page): boolean {
-  write(page.id);
+  write_field(page, b);
   const old = (page.flags & (1 << b)) !== 0;
   page.flags &= ~(1 << b);
   return old;
@@ -126,13 +126,13 @@ export function test_and_clear_bit(b: number, page: Page): boolean {
 
 /** PageTail: one read of page->compound_head, bit 0 (page-flags.h:205). */
 export function PageTail(page: Page): boolean {
-  read(page.id);
+  read_field(page, PF_COMPOUND_HEAD);
   return page.compound_head !== null;
 }
 
 /** compound_head(page): READ_ONCE of page->compound_head (page-flags.h:194). */
 export function compound_head(page: Page): Page {
-  read(page.id);
+  read_field(page, PF_COMPOUND_HEAD);
   return page.compound_head ?? page;
 }
 

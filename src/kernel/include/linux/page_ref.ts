@@ -1,10 +1,9 @@
 /**
  * Page reference counts: include/linux/page_ref.h and the get/put helpers of include/linux/mm.h.
- * Every refcount operation is one atomic access to the page (its footprint is a write of the page).
+ * Every refcount operation is one atomic access to the page's _refcount (its footprint field).
  */
-import { read, write } from "../../../engine/runtime.js";
 import { model_invariant, VM_BUG_ON, VM_BUG_ON_PAGE } from "../../bug.js";
-import type { Page } from "./mm_types.js";
+import { type Page, PF_FREED, PF_REFCOUNT, read_field, write_field } from "./mm_types.js";
 import { compound_head } from "./page-flags.js";
 
 const H = "include/linux/page_ref.h";
@@ -16,12 +15,13 @@ const AT_1213 = { file: "include/linux/mm.h", line: 1213 };
 
 /** Use of a freed page: the model's poison check for writes (struct pages outlive frees). */
 export function check_not_freed(page: Page, line: number, file: string, what: string): void {
+  read_field(page, PF_FREED);
   if (page.freed) model_invariant(false, { file, line }, `${what} on freed page ${page.name}`, page);
 }
 
 /** page_ref_count / page_count (page_ref.h:65, 70): one atomic read. */
 export function page_ref_count(page: Page): number {
-  read(page.id);
+  read_field(page, PF_REFCOUNT);
   return page._refcount;
 }
 
@@ -31,14 +31,14 @@ export function page_count(page: Page): number {
 
 /** page_ref_add (page_ref.h:91). */
 export function page_ref_add(page: Page, nr: number): void {
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   check_not_freed(page, 91, H, "page_ref_add");
   page._refcount += nr;
 }
 
 /** page_ref_sub (page_ref.h:98). */
 export function page_ref_sub(page: Page, nr: number): void {
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   page._refcount -= nr;
   // The message is built only when the invariant fails (these run on every put).
   if (!(page._refcount >= 0)) model_invariant(false, AT_98, `refcount underflow of ${page.name}`, page);
@@ -51,7 +51,7 @@ export function page_ref_inc(page: Page): void {
 
 /** page_ref_dec_and_test (page_ref.h:147): true when the count reached 0. */
 export function page_ref_dec_and_test(page: Page): boolean {
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   page._refcount -= 1;
   if (!(page._refcount >= 0)) model_invariant(false, AT_147, `refcount underflow of ${page.name}`, page);
   return page._refcount === 0;
@@ -59,7 +59,7 @@ export function page_ref_dec_and_test(page: Page): boolean {
 
 /** page_ref_add_unless (page_ref.h:164): atomic_add_unless(&_refcount, nr, u). */
 export function page_ref_add_unless(page: Page, nr: number, u: number): boolean {
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   if (page._refcount === u) return false;
   check_not_freed(page, 164, H, "page_ref_add_unless");
   page._refcount += nr;
@@ -68,7 +68,7 @@ export function page_ref_add_unless(page: Page, nr: number, u: number): boolean 
 
 /** page_ref_freeze (page_ref.h:173): cmpxchg(count → 0). */
 export function page_ref_freeze(page: Page, count: number): boolean {
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   if (page._refcount !== count) return false;
   page._refcount = 0;
   return true;
@@ -78,7 +78,7 @@ export function page_ref_freeze(page: Page, count: number): boolean {
 export function page_ref_unfreeze(page: Page, count: number): void {
   VM_BUG_ON_PAGE(() => page_count(page) !== 0, page, AT_184, "page_count(page) != 0");
   VM_BUG_ON(count === 0, AT_185, "count == 0");
-  write(page.id);
+  write_field(page, PF_REFCOUNT);
   page._refcount = count;
 }
 
@@ -95,7 +95,7 @@ export function get_page_unless_zero(page: Page): boolean {
 export function get_page(page: Page): void {
   const head = compound_head(page);
   VM_BUG_ON_PAGE(() => page_ref_count(head) + 127 <= 127, head, AT_1213, "page_ref_zero_or_close_to_overflow(page)");
-  write(head.id);
+  write_field(head, PF_REFCOUNT);
   check_not_freed(head, 1214, "include/linux/mm.h", "get_page");
   head._refcount += 1;
 }

@@ -13,7 +13,7 @@ import { VM_BUG_ON_PAGE } from "../../bug.js";
 import type { address_space } from "./fs.js";
 import { AS_THP_SUPPORT } from "./fs.js";
 import { thp_nr_pages } from "./huge_mm.js";
-import { nth_page, type Page } from "./mm_types.js";
+import { nth_page, type Page, PF_COMPOUND, PF_INDEX, read_field } from "./mm_types.js";
 import { check_not_freed, page_ref_add_unless } from "./page_ref.js";
 import {
   clear_bit,
@@ -74,7 +74,7 @@ export function page_cache_get_speculative(page: Page): boolean {
 
 /** thp_contains (pagemap.h:447): page_index(head) == index & ~(nr - 1). */
 export function thp_contains(head: Page, index: number): boolean {
-  read(head.id);
+  read_field(head, PF_INDEX);
   return head.index === (index & ~(thp_nr_pages(head) - 1));
 }
 
@@ -86,11 +86,12 @@ export function find_subpage(head: Page, index: number): Page {
 /** page_to_index (pagemap.h:522): a tail's index is computed from its head. */
 export function page_to_index(page: Page): number {
   if (!PageTransTail(page)) {
-    read(page.id);
+    read_field(page, PF_INDEX);
     return page.index;
   }
   const head = compound_head(page);
-  read(head.id);
+  read_field(head, PF_INDEX);
+  read_field(head, PF_COMPOUND);
   const off = head.subpages === null ? 0 : head.subpages.indexOf(page);
   return head.index + off;
 }
