@@ -8,7 +8,7 @@
  * Freed pages stay in `allPages` with `freed` set (the model's poison): struct pages are never unmapped
  * in the kernel either, so a lockless reader may still look at them.
  */
-import { newFieldIds, newObject, read, write } from "../../../engine/runtime.js";
+import { newFieldIds, newObject, read, rt, write } from "../../../engine/runtime.js";
 import type { address_space } from "./fs.js";
 
 /** TAIL_MAPPING poison (include/linux/poison.h: 0x400 + POISON_POINTER_DELTA): ->mapping of a tail. */
@@ -98,6 +98,7 @@ export function write_all_flags(page: Page): void {
 
 /** Records a write of every field of `page` (the free path, which resets the whole struct page). */
 export function write_all_fields(page: Page): void {
+  if (!rt.stepping) return; // building the initial state: no step to order
   for (let f = 0; f < PAGE_FIELDS; f++) write(page.fid + f);
 }
 
