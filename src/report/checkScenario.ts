@@ -157,6 +157,7 @@ export function searchStats(strategy: Strategy): SearchStats | null {
     collisionProbability: strategy.collisionProbability(),
     bytesPerState: Math.round(strategy.bytesPerState() * 10) / 10,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    pendingBranches: strategy.pendingBranches(),
   };
 }
 

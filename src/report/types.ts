@@ -30,6 +30,8 @@ export interface SearchStats {
   readonly bytesPerState: number;
   /** Peak resident memory of the process, bytes. */
   readonly peakRssBytes: number;
+  /** Branches on the DFS stack not yet started when the search stopped (0 when exhaustive). */
+  readonly pendingBranches: number;
 }
 
 export interface CheckReport {

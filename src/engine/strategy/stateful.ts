@@ -247,9 +247,30 @@ export class StatefulStrategy implements Strategy {
    * collapse-vs-truncate (bench/RESULTS.md §8); a wrong ETA is worse than none.
    */
   progress(): string {
+    return `${this.states} states, depth ${this.nodes.length}, ${this.pendingBranches()} branches pending`;
+  }
+
+  /**
+   * Branches on the DFS stack not yet started: each the root of a subtree still to explore (of unknown
+   * size: most meet states already seen). After a budget stop, how much work was provably left.
+   */
+  pendingBranches(): number {
     let pending = 0;
     for (const n of this.nodes) pending += Math.max(0, n.width - popcount(n.done) - 1);
-    return `${this.states} states, depth ${this.nodes.length}, ${pending} branches pending`;
+    return pending;
+  }
+
+  /** The shallowest and deepest stack positions with a branch pending, as `a–b` ("none" if none). */
+  private pendingDepths(): string {
+    let lo = -1;
+    let hi = -1;
+    for (let d = 0; d < this.nodes.length; d++) {
+      const n = this.nodes[d] as Node;
+      if (n.width - popcount(n.done) - 1 <= 0) continue;
+      if (lo < 0) lo = d;
+      hi = d;
+    }
+    return lo < 0 ? "none" : `${lo}–${hi}`;
   }
 
   /** Probability that two distinct states were merged by a fingerprint collision. */
@@ -268,7 +289,8 @@ export class StatefulStrategy implements Strategy {
     const odds = `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
     if (this.exhausted) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
     const why = this.stoppedAtLimit ? "; --max-states reached" : "";
-    return `stateful search stopped before the end (${what}${why})`;
+    const left = `${this.pendingBranches()} branches pending on the DFS stack, at depths ${this.pendingDepths()}`;
+    return `stateful search stopped before the end (${what}${why}; ${left})`;
   }
 
   /** The choices of the current execution so far (one DFS node per step). */

@@ -139,6 +139,18 @@ describe("stateful search on textbook programs", () => {
     expect(st.states).toBe(5);
     expect(st.exhausted).toBe(false);
     expect(r.outcome).toBe("incomplete");
+    // The first execution runs thread 0's 4 steps (states 0–4), then thread 1's first step meets the
+    // limit. States 0–3 had both threads enabled and have thread 1's branch still to start; state 4 had
+    // only thread 1 (taken): 4 branches pending, at depths 0 to 3.
+    expect(st.pendingBranches()).toBe(4);
+    expect(st.describe()).toContain("4 branches pending on the DFS stack, at depths 0–3");
+  });
+
+  test("an exhaustive search leaves no branch pending", () => {
+    const st = new StatefulStrategy();
+    run(independent(2, 4), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+    expect(st.pendingBranches()).toBe(0);
   });
 
   test("debug mode: equal fingerprints are equal canonical texts", () => {
