@@ -44,6 +44,33 @@ export class StateGraph {
     (this.edges[from] as Edge[]).push({ thread, fp, to });
   }
 
+  /**
+   * The number of maximal paths from the initial state: the executions plain DFS (no reduction) runs,
+   * one per interleaving. Null if the graph has a cycle.
+   */
+  countPaths(): bigint | null {
+    const memo = new Map<number, bigint>();
+    const onPath = new Uint8Array(this.edges.length);
+    let cyclic = false;
+    const count = (s: number): bigint => {
+      const known = memo.get(s);
+      if (known !== undefined) return known;
+      if (onPath[s] === 1) {
+        cyclic = true;
+        return 0n;
+      }
+      onPath[s] = 1;
+      let total = 0n;
+      for (const e of this.edges[s] as Edge[]) total += e.to < 0 ? 1n : count(e.to);
+      onPath[s] = 0;
+      memo.set(s, total);
+      return total;
+    };
+    if (this.edges.length === 0) return 1n;
+    const n = count(0);
+    return cyclic ? null : n;
+  }
+
   /** The number of traces from the initial state (index 0), or null if the graph has a cycle. */
   countTraces(): bigint | null {
     const memo = new Map<string, bigint>();

@@ -43,10 +43,22 @@ export class DfsStrategy implements Strategy {
   private preemptions = 0;
   executions = 0;
 
-  constructor(readonly maxPreemptions: number) {
+  /**
+   * @param maxPreemptions the last pass's bound
+   * @param firstBound the first pass's bound (default 0: iterative); `maxPreemptions` runs one pass only,
+   *   which with a bound above any execution's preemptions is plain DFS over every interleaving, once each
+   */
+  constructor(
+    readonly maxPreemptions: number,
+    firstBound = 0,
+  ) {
     if (!Number.isInteger(maxPreemptions) || maxPreemptions < 0) {
       throw new UsageError("the preemption bound must be a whole number ≥ 0");
     }
+    if (!Number.isInteger(firstBound) || firstBound < 0 || firstBound > maxPreemptions) {
+      throw new UsageError("the first bound must be a whole number from 0 to the preemption bound");
+    }
+    this.bound = firstBound;
   }
 
   newExecution(): boolean {
