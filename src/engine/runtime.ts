@@ -79,6 +79,8 @@ export const rt: {
   nextField: number;
   /** True while a step runs (model code between two yields), false while the engine works between steps. */
   stepping: boolean;
+  /** Debug hook (the footprint audit): wraps every shared model object as it is made; null normally. */
+  wrapShared: ((o: object) => object) | null;
   /** When true, `note()` keeps what the model says about the current step (trace recording). */
   recording: boolean;
   /** Notes of the current step, when recording. */
@@ -90,6 +92,7 @@ export const rt: {
   nextObject: 1,
   nextField: 0,
   stepping: false,
+  wrapShared: null,
   recording: false,
   notes: [],
 };
@@ -129,6 +132,15 @@ export function newFieldIds(n: number): number {
   rt.nextField += n;
   if (first + n >= 1 << 29) throw new RangeError("newFieldIds: more than 2^29 shared-object ids in one execution");
   return first;
+}
+
+/**
+ * What a constructor of shared model memory (a struct page, an XArray node, an inode...) returns: the
+ * object itself, or what the debug hook `rt.wrapShared` makes of it (the footprint audit's Proxy).
+ */
+export function shared<T extends object>(o: T): T {
+  const w = rt.wrapShared;
+  return w === null ? o : (w(o) as T);
 }
 
 /** Records that the current step read shared object `obj`. */

@@ -8,7 +8,7 @@
  * Freed pages stay in `allPages` with `freed` set (the model's poison): struct pages are never unmapped
  * in the kernel either, so a lockless reader may still look at them.
  */
-import { newFieldIds, newObject, read, rt, write } from "../../../engine/runtime.js";
+import { newFieldIds, newObject, read, rt, shared, write } from "../../../engine/runtime.js";
 import type { address_space } from "./fs.js";
 
 /** TAIL_MAPPING poison (include/linux/poison.h: 0x400 + POISON_POINTER_DELTA): ->mapping of a tail. */
@@ -73,6 +73,8 @@ export class Page {
     this.fid = newFieldIds(PAGE_FIELDS);
     this.pfn = pfn;
     this.name = `P${pfn}`;
+    // biome-ignore lint/correctness/noConstructorReturn: the footprint audit's hook (runtime.ts shared)
+    return shared(this);
   }
 }
 
@@ -136,16 +138,6 @@ export function pageFieldIds(page: Page, key: string, bits: number): number[] {
   }
 }
 
-/**
- * Debug hook for the footprint audit: wraps every struct page as it is allocated (a Proxy that sees every
- * field access). Null in normal runs.
- */
-let pageWrapper: ((p: Page) => Page) | null = null;
-
-export function setPageWrapper(w: ((p: Page) => Page) | null): void {
-  pageWrapper = w;
-}
-
 /** Pages of the current execution by pfn (reset by `resetPages`). */
 export const allPages: Page[] = [];
 
@@ -160,8 +152,7 @@ export const PFN_BASE = 0x84ef00;
 export function newPages(n: number): Page[] {
   const out: Page[] = [];
   for (let i = 0; i < n; i++) {
-    const page = new Page(PFN_BASE + allPages.length);
-    const p = pageWrapper === null ? page : pageWrapper(page);
+    const p = new Page(PFN_BASE + allPages.length);
     allPages.push(p);
     out.push(p);
   }
