@@ -23,7 +23,7 @@
  * i_mmap_rwsem around zap_pte_range, and munmap holds only mmap_lock.
  */
 import { ModelAssertion } from "../../engine/errors.js";
-import { enter, enterFn, type Gen, leave, newObject, note, read, rt, write } from "../../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, newObject, note, read, rt, shared, write } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_LAZY, VM_BUG_ON_PAGE, WARN_ON_ONCE } from "../bug.js";
 import { kconfig } from "../config.js";
@@ -115,6 +115,8 @@ export class vm_area_struct {
     readonly vm_ops: vm_operations_struct,
   ) {
     this.ptes = new Array<Page | null>(nr_pages).fill(null);
+    // biome-ignore lint/correctness/noConstructorReturn: the footprint audit's hook (runtime.ts shared)
+    return shared(this);
   }
 }
 
@@ -223,6 +225,7 @@ function* zap_pte_range(
   const L = enter(FN_zap_pte_range, { tlb, vma, last, details, i: first });
   for (L.i = first; L.i <= L.last && L.i < L.vma.nr_pages; L.i++) {
     const vma = L.vma;
+    read(vma.id); // under the ptl in C: an empty PTE read is ordered against a fault installing it
     const page = vma.ptes[L.i] ?? null;
     if (page === null) continue;
     if (L.details !== null && L.details.check_mapping !== null) {
