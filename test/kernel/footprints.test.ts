@@ -1,6 +1,7 @@
 /**
- * Footprints are complete for struct pages (footprintAudit.ts): on every built-in scenario at
- * HPAGE_PMD_NR=4, under rc3 and the landed fixes, no step touches a page field its footprint leaves out.
+ * Footprints are complete (footprintAudit.ts): on every built-in scenario at HPAGE_PMD_NR=4, under rc3,
+ * the landed fixes and Hugh's deletions, no step touches shared memory (pages, XArray nodes and slots,
+ * inode, mapping, PTEs, locks) outside its footprint, or a lock-protected field without its lock.
  * Random and POS schedules reach the rollbacks, the splits and the frees: every step kind of the model runs.
  */
 import { describe, expect, test } from "vitest";
@@ -9,7 +10,9 @@ import type { Gen } from "../../src/engine/runtime.js";
 import { site } from "../../src/engine/site.js";
 import { PosStrategy } from "../../src/engine/strategy/pos.js";
 import { RandomStrategy } from "../../src/engine/strategy/random.js";
+import { address_space, inode } from "../../src/kernel/include/linux/fs.js";
 import { PF_INDEX, PFN_BASE, resetPages, write_field } from "../../src/kernel/include/linux/mm_types.js";
+import { spin_lock_irq, spin_unlock_irq } from "../../src/kernel/kernel/locking/spinlock.js";
 import { alloc_pages } from "../../src/kernel/mm/page_alloc.js";
 import { resolvePatches } from "../../src/kernel/patches/index.js";
 import { BUILTIN_SCENARIOS } from "../../src/scenarios/builtins.js";
@@ -22,7 +25,7 @@ const S_audit = site("test", 1, "audit", "audited store");
 describe.each(NAMES)("%s", (name) => {
   const scenario = BUILTIN_SCENARIOS.find((s) => s.name === name);
   test.each([[[]], [["landed-5.16"]], [["hugh-deletions"]]])(
-    "patches %j: every page access is in its step's footprint",
+    "patches %j: every shared access is in its step's footprint",
     (patches) => {
       if (scenario === undefined) throw new Error(name);
       const p = makeProgram(scenario, { hpageNr: 4, patches: resolvePatches(patches) });
@@ -55,6 +58,32 @@ describe("the audit itself", () => {
     });
     expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
       { step: "t test:1 audited store", access: `write P${PFN_BASE}.index` },
+    ]);
+    expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
+  });
+
+  test("reports a lock-protected field touched without its lock (nrpages, under xa_lock)", () => {
+    const program = (locked: boolean): Program => ({
+      id: `audit-lock-${locked}`,
+      setup() {
+        const mapping = new address_space(new inode("f"));
+        return [
+          {
+            name: "t",
+            run: function* (): Gen<void> {
+              yield S_audit;
+              if (locked) yield* spin_lock_irq(mapping.i_pages.xa_lock);
+              mapping.nrpages++;
+              if (locked) spin_unlock_irq(mapping.i_pages.xa_lock);
+              yield S_audit;
+            },
+          },
+        ];
+      },
+    });
+    expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
+      { step: "t test:1 audited store", access: "read address_space.nrpages without its lock" },
+      { step: "t test:1 audited store", access: "write address_space.nrpages without its lock" },
     ]);
     expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
   });
