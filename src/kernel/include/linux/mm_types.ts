@@ -110,33 +110,27 @@ export function write_all_fields(page: Page): void {
  * allocation and not state.
  */
 export function pageFieldIds(page: Page, key: string, bits: number): number[] {
-  switch (key) {
-    case "flags": {
-      const out: number[] = [];
-      for (let b = 0; b < PG_BITS; b++) if ((bits & (1 << b)) !== 0) out.push(page.fid + b);
-      return out;
-    }
-    case "_refcount":
-      return [page.fid + PF_REFCOUNT];
-    case "_mapcount":
-      return [page.fid + PF_MAPCOUNT];
-    case "mapping":
-      return [page.fid + PF_MAPPING];
-    case "index":
-      return [page.fid + PF_INDEX];
-    case "compound_head":
-      return [page.fid + PF_COMPOUND_HEAD];
-    case "compound_order":
-    case "subpages":
-      return [page.fid + PF_COMPOUND];
-    case "compound_mapcount":
-      return [page.fid + PF_COMPOUND_MAPCOUNT];
-    case "freed":
-      return [page.fid + PF_FREED];
-    default:
-      return [];
+  if (key === "flags") {
+    const out: number[] = [];
+    for (let b = 0; b < PG_BITS; b++) if ((bits & (1 << b)) !== 0) out.push(page.fid + b);
+    return out;
   }
+  const f = FIELD_OF[key];
+  return f === undefined ? [] : [page.fid + f];
 }
+
+/** The footprint field of each struct page word (not the flags, audited per bit). */
+const FIELD_OF: Readonly<Record<string, number>> = {
+  _refcount: PF_REFCOUNT,
+  _mapcount: PF_MAPCOUNT,
+  mapping: PF_MAPPING,
+  index: PF_INDEX,
+  compound_head: PF_COMPOUND_HEAD,
+  compound_order: PF_COMPOUND,
+  subpages: PF_COMPOUND,
+  compound_mapcount: PF_COMPOUND_MAPCOUNT,
+  freed: PF_FREED,
+};
 
 /** Pages of the current execution by pfn (reset by `resetPages`). */
 export const allPages: Page[] = [];
