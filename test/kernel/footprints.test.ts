@@ -10,12 +10,14 @@ import type { Gen } from "../../src/engine/runtime.js";
 import { site } from "../../src/engine/site.js";
 import { PosStrategy } from "../../src/engine/strategy/pos.js";
 import { RandomStrategy } from "../../src/engine/strategy/random.js";
+import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
 import { address_space, inode } from "../../src/kernel/include/linux/fs.js";
 import { PF_INDEX, PFN_BASE, resetPages, write_field } from "../../src/kernel/include/linux/mm_types.js";
 import { spin_lock_irq, spin_unlock_irq } from "../../src/kernel/kernel/locking/spinlock.js";
 import { alloc_pages } from "../../src/kernel/mm/page_alloc.js";
 import { resolvePatches } from "../../src/kernel/patches/index.js";
 import { BUILTIN_SCENARIOS } from "../../src/scenarios/builtins.js";
+import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
 import { auditFootprints } from "./footprintAudit.js";
 
@@ -34,6 +36,20 @@ describe.each(NAMES)("%s", (name) => {
     },
   );
 });
+
+describe.each(["truncate-vs-truncate", "collapse-vs-truncate", "collapse-vs-writeback", "shmem-collapse-vs-punch"])(
+  "%s at HPAGE_PMD_NR=2",
+  (name) => {
+    // Every transition of every reachable state, not a sample: the stateful search without sleep sets or
+    // symmetry tries every enabled thread at every state once, and each such step is audited.
+    test.each([[[]], [["landed-5.16"]]])("patches %j: every step of the whole state space", (patches) => {
+      const p = makeProgram(findScenario(name), { hpageNr: 2, patches: resolvePatches(patches) });
+      const st = new StatefulStrategy({ sleepSets: false, symmetry: false });
+      expect(auditFootprints(p, st, Number.POSITIVE_INFINITY)).toEqual([]);
+      expect(st.exhausted).toBe(true);
+    });
+  },
+);
 
 describe("the audit itself", () => {
   test("reports a page field written without a footprint, and accepts it once declared", () => {
