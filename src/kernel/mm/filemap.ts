@@ -16,7 +16,14 @@ import { kconfig, patched } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
 import { compound_nr, compound_order, thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
-import { as_mapping, type Page, PF_INDEX, PF_MAPPING, read_field, write_field } from "../include/linux/mm_types.js";
+import {
+  as_mapping,
+  type Page,
+  PF_MAPPING,
+  page_index_read,
+  read_field,
+  write_field,
+} from "../include/linux/mm_types.js";
 import { get_page, page_count, page_ref_sub } from "../include/linux/page_ref.js";
 import {
   PageDirty,
@@ -60,12 +67,6 @@ import { test_clear_page_writeback } from "./page-writeback.js";
 const F = "mm/filemap.c";
 const at = (line: number) => ({ file: F, line });
 
-/** Reads page->index, recording the access. */
-function page_index_read(p: Page): number {
-  read_field(p, PF_INDEX);
-  return p.index;
-}
-
 /**
  * The spin-loop reduction of a failed speculative get (docs/model.md, "Spin loops"): a wait until the
  * page at @index is unfrozen or no longer in that slot, after which the lookup retries as the C does.
@@ -95,9 +96,9 @@ const S_pcd_mapping = site(F, 145, "page_cache_delete", "page->mapping = NULL");
  * Model: the xas_store steps, then one step for the ->mapping store; nrpages is xa_lock-protected.
  */
 function* page_cache_delete(mapping: address_space, page: Page, shadow: XaEntry): Gen<void> {
-  read_field(page, PF_INDEX);
-  const L = enter(FN_page_cache_delete, { mapping, page, xas: XA_STATE(mapping.i_pages, page.index), nr: 1 });
-  xas_set_order(L.xas, page.index, compound_order(page));
+  const index = page_index_read(page);
+  const L = enter(FN_page_cache_delete, { mapping, page, xas: XA_STATE(mapping.i_pages, index), nr: 1 });
+  xas_set_order(L.xas, index, compound_order(page));
   L.nr = compound_nr(page);
   VM_BUG_ON_PAGE(() => !PageLocked(page), page, at(138), "!PageLocked(page)");
   VM_BUG_ON_PAGE(() => PageTail(page), page, at(139), "PageTail(page)");
@@ -197,11 +198,10 @@ const S_pcdb_store = site(F, 329, "page_cache_delete_batch", "xas_store(&xas, NU
  */
 function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<void> {
   const first = pvec.pages[0] as Page;
-  read_field(first, PF_INDEX);
   const L = enter(FN_page_cache_delete_batch, {
     mapping,
     pvec,
-    xas: XA_STATE(mapping.i_pages, first.index),
+    xas: XA_STATE(mapping.i_pages, page_index_read(first)),
     total_pages: 0,
     i: 0,
     page: null as XaEntry,
@@ -223,14 +223,12 @@ function* page_cache_delete_batch(mapping: address_space, pvec: pagevec): Gen<vo
       continue;
     }
     WARN_ON_ONCE(!PageLocked(p), at(316), "!PageLocked(page)");
-    read_field(p, PF_INDEX);
-    if (p.index === L.xas.xa_index) {
+    if (page_index_read(p) === L.xas.xa_index) {
       write_field(p, PF_MAPPING);
       p.mapping = null;
       yield S_pcdb_mapping;
     }
-    read_field(p, PF_INDEX);
-    if (p.index + compound_nr(p) - 1 === L.xas.xa_index) L.i++;
+    if (page_index_read(p) + compound_nr(p) - 1 === L.xas.xa_index) L.i++;
     yield* xas_store(L.xas, null);
     L.total_pages++;
     yield S_pcdb_store;
@@ -420,16 +418,14 @@ export function* find_lock_entries(
     const e = L.page;
     if (!xa_is_value(e)) {
       const page = e as Page;
-      read_field(page, PF_INDEX);
-      const index = page.index;
+      const index = page_index_read(page);
       if (index < L.start) L.action = "put";
       else if (!patched("remove-find-lock-entries-index-check") && !patched("check-mapping-in-truncate")) {
         VM_BUG_ON_PAGE(() => index !== L.xas.xa_index, page, at(2096), "page->index != xas.xa_index");
       }
       yield S_fle_index;
       if (L.action === "add") {
-        read_field(page, PF_INDEX);
-        if (page.index + thp_nr_pages(page) - 1 > L.end) L.action = "put";
+        if (page_index_read(page) + thp_nr_pages(page) - 1 > L.end) L.action = "put";
         yield S_fle_end;
       }
       if (L.action === "add") {
@@ -471,8 +467,7 @@ export function* find_lock_entries(
       L.thp = PageTransHuge(page);
       if (L.thp) {
         const nr_pages = thp_nr_pages(page);
-        read_field(page, PF_INDEX);
-        xas_set(L.xas, page.index + nr_pages);
+        xas_set(L.xas, page_index_read(page) + nr_pages);
       }
       yield S_fle_next;
       if (L.thp && L.xas.xa_index < thp_nr_pages(page)) break;

@@ -26,8 +26,8 @@ import {
   PF_COMPOUND_HEAD,
   PF_COMPOUND_MAPCOUNT,
   PF_INDEX,
-  PF_MAPCOUNT,
   PF_MAPPING,
+  page_mapcount_read,
   read_all_flags,
   read_field,
   TAIL_MAPPING,
@@ -124,7 +124,7 @@ function lru_add_page_tail(head: Page, tail: Page, list: Page[] | null): void {
 function __split_huge_page_tail(head: Page, tail: number, list: Page[] | null): void {
   const page_tail = nth_page(head, tail);
   VM_BUG_ON_PAGE(
-    () => mapcount_word(page_tail) !== -1,
+    () => page_mapcount_read(page_tail) !== -1,
     page_tail,
     at(2345),
     "atomic_read(&page_tail->_mapcount) != -1",
@@ -231,21 +231,15 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
  * Model: reads the head and every subpage in one step (the caller's); the modelled tmpfs files are
  * not mapped, so no zap can run beside it.
  */
-/** page->_mapcount (atomic_read), recording the read. */
-function mapcount_word(page: Page): number {
-  read_field(page, PF_MAPCOUNT);
-  return page._mapcount;
-}
-
 export function total_mapcount(page: Page): number {
   VM_BUG_ON_PAGE(() => PageTail(page), page, at(2500), "PageTail(page)");
-  if (!PageCompound(page)) return mapcount_word(page) + 1;
+  if (!PageCompound(page)) return page_mapcount_read(page) + 1;
   read_field(page, PF_COMPOUND_MAPCOUNT);
   const compound = page.compound_mapcount + 1;
   const nr = compound_nr(page);
   let ret = compound;
   for (let i = 0; i < nr; i++) {
-    ret += mapcount_word(nth_page(page, i)) + 1;
+    ret += page_mapcount_read(nth_page(page, i)) + 1;
   }
   return ret - compound * nr; // !PageAnon (:2513)
 }

@@ -20,7 +20,14 @@ import { allow_write_access, deny_write_access, type file } from "../fs/open.js"
 import { type address_space, inode_is_open_for_write } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapped, page_mapping, put_page } from "../include/linux/mm.js";
-import { type Page, PF_INDEX, PF_MAPPING, read_field, write_field } from "../include/linux/mm_types.js";
+import {
+  type Page,
+  PF_INDEX,
+  PF_MAPPING,
+  page_index_read,
+  read_field,
+  write_field,
+} from "../include/linux/mm_types.js";
 import { get_page, page_ref_add, page_ref_freeze, page_ref_unfreeze } from "../include/linux/page_ref.js";
 import {
   __SetPageLocked,
@@ -507,9 +514,8 @@ function* collapse_file_success(L: CollapseLocals): Gen<void> {
   L.index = L.start;
   while (L.pagelist.length > 0) {
     const page = L.pagelist[0] as Page;
-    read_field(page, PF_INDEX);
     // while (index < page->index) clear_highpage(...): data is not modelled.
-    L.index = page.index;
+    L.index = page_index_read(page);
     // copy_highpage(new_page + (page->index % HPAGE_PMD_NR), page): data is not modelled.
     L.pagelist.shift(); // list_del (:1906)
     L.page = page;

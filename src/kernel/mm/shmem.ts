@@ -19,7 +19,7 @@ import { HPAGE_PMD_NR } from "../config.js";
 import type { address_space, inode } from "../include/linux/fs.js";
 import { thp_nr_pages } from "../include/linux/huge_mm.js";
 import { page_mapping } from "../include/linux/mm.js";
-import { type Page, PF_INDEX, read_field } from "../include/linux/mm_types.js";
+import { type Page, page_index_read } from "../include/linux/mm_types.js";
 import { PageHead, PageTransCompound, PageUptodate, PageWriteback, SetPageDirty } from "../include/linux/page-flags.js";
 import { lock_page, unlock_page } from "../include/linux/pagemap.js";
 import {
@@ -111,8 +111,10 @@ const FN_shmem_punch_compound = fn("shmem_punch_compound", F, 902);
 function* shmem_punch_compound(page: Page, start: number, end: number): Gen<boolean> {
   enter(FN_shmem_punch_compound, { page });
   if (!PageTransCompound(page)) return leave(true); // :904
-  read_field(page, PF_INDEX);
-  if (PageHead(page) && page.index >= start && page.index + HPAGE_PMD_NR() <= end) return leave(true); // :908
+  if (PageHead(page)) {
+    const index = page_index_read(page);
+    if (index >= start && index + HPAGE_PMD_NR() <= end) return leave(true); // :908
+  }
   const err = yield* split_huge_page(page); // :913
   return leave(err >= 0);
 }

@@ -12,6 +12,7 @@ import {
   PF_COMPOUND_MAPCOUNT,
   PF_MAPCOUNT,
   PF_MAPPING,
+  page_mapcount_read,
   read_field,
 } from "./mm_types.js";
 import { page_ref_count, page_ref_dec_and_test } from "./page_ref.js";
@@ -42,19 +43,14 @@ export function put_page(page: Page): void {
  * compound_mapcount or any subpage's _mapcount is ≥ 0.
  */
 export function page_mapped(page: Page): boolean {
-  if (!PageCompound(page)) {
-    read_field(page, PF_MAPCOUNT);
-    return page._mapcount >= 0;
-  }
+  if (!PageCompound(page)) return page_mapcount_read(page) >= 0;
   const head = compound_head(page);
   read_field(head, PF_COMPOUND_MAPCOUNT);
   if (head.compound_mapcount >= 0) return true;
   read_field(head, PF_COMPOUND);
   const n = head.subpages === null ? 1 : head.subpages.length;
   for (let i = 0; i < n; i++) {
-    const p = nth_page(head, i);
-    read_field(p, PF_MAPCOUNT);
-    if (p._mapcount >= 0) return true;
+    if (page_mapcount_read(nth_page(head, i)) >= 0) return true;
   }
   return false;
 }

@@ -20,12 +20,11 @@ export function as_mapping(m: address_space | TailMapping | null): address_space
   return m === null || "tail_mapping" in m ? null : m;
 }
 
-/**
- * Footprint fields of a struct page, for partial-order reduction: two steps that touch different fields
- * of one page are independent (they commute and neither enables nor disables the other), so the search
- * need not try both orders. Fields 0–21 are the flag bits (enum pageflags, page-flags.ts): set_bit and
- * test_bit are atomic on one bit, and a test of PG_dirty commutes with a set of PG_lru. The words follow.
- */
+// Footprint fields of a struct page, for partial-order reduction: two steps that touch different fields
+// of one page are independent (they commute and neither enables nor disables the other), so the search
+// need not try both orders. Fields 0–21 are the flag bits (enum pageflags, page-flags.ts): set_bit and
+// test_bit are atomic on one bit, and a test of PG_dirty commutes with a set of PG_lru. The words follow.
+
 /** Flag bits in `flags` (enum pageflags up to PG_mlocked, page-flags.ts). */
 export const PG_BITS = 22;
 export const PF_REFCOUNT = 22;
@@ -86,6 +85,18 @@ export function read_field(page: Page, f: number): void {
 /** Records that the current step wrote field `f` (PF_* or a flag bit) of `page`. */
 export function write_field(page: Page, f: number): void {
   write(page.fid + f);
+}
+
+/** page->index, recording the read. */
+export function page_index_read(page: Page): number {
+  read_field(page, PF_INDEX);
+  return page.index;
+}
+
+/** atomic_read(&page->_mapcount), recording the read. */
+export function page_mapcount_read(page: Page): number {
+  read_field(page, PF_MAPCOUNT);
+  return page._mapcount;
 }
 
 /** Records a read of every flag bit of `page` (a copy of the whole flags word). */

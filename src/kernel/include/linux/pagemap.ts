@@ -13,7 +13,7 @@ import { VM_BUG_ON_PAGE } from "../../bug.js";
 import type { address_space } from "./fs.js";
 import { AS_THP_SUPPORT } from "./fs.js";
 import { thp_nr_pages } from "./huge_mm.js";
-import { nth_page, type Page, PF_COMPOUND, PF_INDEX, read_field } from "./mm_types.js";
+import { nth_page, type Page, PF_COMPOUND, page_index_read, read_field } from "./mm_types.js";
 import { check_not_freed, page_ref_add_unless } from "./page_ref.js";
 import {
   clear_bit,
@@ -74,8 +74,7 @@ export function page_cache_get_speculative(page: Page): boolean {
 
 /** thp_contains (pagemap.h:447): page_index(head) == index & ~(nr - 1). */
 export function thp_contains(head: Page, index: number): boolean {
-  read_field(head, PF_INDEX);
-  return head.index === (index & ~(thp_nr_pages(head) - 1));
+  return page_index_read(head) === (index & ~(thp_nr_pages(head) - 1));
 }
 
 /** find_subpage (pagemap.h:459): head + (index & (nr - 1)); reads only head's flags. */
@@ -85,15 +84,11 @@ export function find_subpage(head: Page, index: number): Page {
 
 /** page_to_index (pagemap.h:522): a tail's index is computed from its head. */
 export function page_to_index(page: Page): number {
-  if (!PageTransTail(page)) {
-    read_field(page, PF_INDEX);
-    return page.index;
-  }
+  if (!PageTransTail(page)) return page_index_read(page);
   const head = compound_head(page);
-  read_field(head, PF_INDEX);
   read_field(head, PF_COMPOUND);
   const off = head.subpages === null ? 0 : head.subpages.indexOf(page);
-  return head.index + off;
+  return page_index_read(head) + off;
 }
 
 /** trylock_page (pagemap.h:612): test_and_set_bit_lock(PG_locked) on the head; one atomic RMW. */
