@@ -89,7 +89,7 @@ function coverOf(o: object, key: string, write: boolean, bits: number): Cover {
     if (key === "vm_flags") return ids(o.id);
     return key === "id" || key === "vm_mm" ? "label" : "fixed";
   }
-  // A lock word the thread itself holds cannot change under it (assertions read it): see `note`.
+  // A lock word the thread itself holds cannot change under it (assertions read it): see `logAccess`.
   if (o instanceof spinlock_t) return key === "owner" ? ids(o.id) : "label";
   if (o instanceof rw_semaphore) return key === "writer" || key === "readers" ? ids(o.id) : "label";
   return "fixed";
@@ -113,7 +113,7 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
   let quiet = false;
   const found = new Map<string, Violation>();
 
-  const note = (target: object, key: string, write: boolean, bits: number, label: string): void => {
+  const logAccess = (target: object, key: string, write: boolean, bits: number, label: string): void => {
     if (quiet || !rt.stepping || made.get(target) === step) return;
     if (!write && target instanceof spinlock_t && target.owner === rt.current.id) return;
     const cover = coverOf(target, key, write, bits);
@@ -128,7 +128,7 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
   };
   const fieldTrap = (): ProxyHandler<object> => ({
     get(t, key, recv) {
-      if (typeof key === "string") note(t, key, false, ALL_FLAG_BITS, `${nameOf(t)}.${key}`);
+      if (typeof key === "string") logAccess(t, key, false, ALL_FLAG_BITS, `${nameOf(t)}.${key}`);
       return Reflect.get(t, key, recv);
     },
     set(t, key, value, recv) {
@@ -136,7 +136,7 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
         const old = (t as Record<string, unknown>)[key];
         if (!Object.is(old, value)) {
           const bits = key === "flags" ? (old as number) ^ (value as number) : 0;
-          note(t, key, true, bits, `${nameOf(t)}.${key}`);
+          logAccess(t, key, true, bits, `${nameOf(t)}.${key}`);
         }
       }
       return Reflect.set(t, key, value, recv);
@@ -222,20 +222,19 @@ function uncovered(log: readonly Access[], step: string): Violation[] {
   }
   const out: Violation[] = [];
   for (const a of log) {
+    // Only accesses that need a footprint are logged: labels never, fixed fields and locked ones only
+    // when they break their rule (a later write; no lock held).
     const c = a.cover;
-    let ok: boolean;
-    if (c === "fixed")
-      ok = false; // a write: reads of fixed fields are not logged
-    else if (c === "label") ok = true;
-    else if ("lock" in c)
-      ok = false; // logged only when the lock was not held
-    else if (c.anyOf === true) ok = c.ids.some((id) => declared.has(id));
-    else ok = c.ids.every((id) => (a.write ? declared.get(id) === true : declared.has(id)));
-    if (!ok)
-      out.push({
-        step,
-        access: a.what + (c !== "fixed" && typeof c === "object" && "lock" in c ? " without its lock" : ""),
-      });
+    if (c === "label") continue;
+    if (c === "fixed") out.push({ step, access: a.what });
+    else if ("lock" in c) out.push({ step, access: `${a.what} without its lock` });
+    else {
+      const ok =
+        c.anyOf === true
+          ? c.ids.some((id) => declared.has(id))
+          : c.ids.every((id) => (a.write ? declared.get(id) === true : declared.has(id)));
+      if (!ok) out.push({ step, access: a.what });
+    }
   }
   return out;
 }

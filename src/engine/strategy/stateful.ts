@@ -256,7 +256,7 @@ export class StatefulStrategy implements Strategy {
    */
   pendingBranches(): number {
     let pending = 0;
-    for (const n of this.nodes) pending += Math.max(0, n.width - popcount(n.done) - 1);
+    for (const n of this.nodes) pending += pendingAt(n);
     return pending;
   }
 
@@ -265,8 +265,7 @@ export class StatefulStrategy implements Strategy {
     let lo = -1;
     let hi = -1;
     for (let d = 0; d < this.nodes.length; d++) {
-      const n = this.nodes[d] as Node;
-      if (n.width - popcount(n.done) - 1 <= 0) continue;
+      if (pendingAt(this.nodes[d] as Node) === 0) continue;
       if (lo < 0) lo = d;
       hi = d;
     }
@@ -324,6 +323,11 @@ export class StatefulStrategy implements Strategy {
       throw new Error(`fingerprint collision: two different states hash to ${key}`);
     }
   }
+}
+
+/** Branches of a DFS node not yet started: its width less those done and the one in progress. */
+function pendingAt(n: Node): number {
+  return Math.max(0, n.width - popcount(n.done) - 1);
 }
 
 /** A thread mask renamed to canonical slots (symmetry), and back. */
