@@ -49,30 +49,16 @@ export class StateGraph {
    * one per interleaving. Null if the graph has a cycle.
    */
   countPaths(): bigint | null {
-    const memo = new Map<number, bigint>();
-    const onPath = new Uint8Array(this.edges.length);
-    let cyclic = false;
-    const count = (s: number): bigint => {
-      const known = memo.get(s);
-      if (known !== undefined) return known;
-      if (onPath[s] === 1) {
-        cyclic = true;
-        return 0n;
-      }
-      onPath[s] = 1;
-      let total = 0n;
-      for (const e of this.edges[s] as Edge[]) total += e.to < 0 ? 1n : count(e.to);
-      onPath[s] = 0;
-      memo.set(s, total);
-      return total;
-    };
-    if (this.edges.length === 0) return 1n;
-    const n = count(0);
-    return cyclic ? null : n;
+    return this.count(false);
   }
 
   /** The number of traces from the initial state (index 0), or null if the graph has a cycle. */
   countTraces(): bigint | null {
+    return this.count(true);
+  }
+
+  /** Maximal paths from state 0; with `sleepSets`, only those no sleeping thread blocks (one per trace). */
+  private count(sleepSets: boolean): bigint | null {
     const memo = new Map<string, bigint>();
     const onPath = new Uint8Array(this.edges.length);
     let cyclic = false;
@@ -92,9 +78,11 @@ export class StateGraph {
       for (const e of out) {
         if ((sleep & (1 << e.thread)) !== 0) continue;
         let childSleep = 0;
-        for (const u of out) {
-          const asleep = ((sleep | done) & (1 << u.thread)) !== 0;
-          if (asleep && u.thread !== e.thread && !dependent(u.fp, e.fp)) childSleep |= 1 << u.thread;
+        if (sleepSets) {
+          for (const u of out) {
+            const asleep = ((sleep | done) & (1 << u.thread)) !== 0;
+            if (asleep && u.thread !== e.thread && !dependent(u.fp, e.fp)) childSleep |= 1 << u.thread;
+          }
         }
         total += e.to < 0 ? 1n : count(e.to, childSleep);
         done |= 1 << e.thread;
