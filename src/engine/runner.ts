@@ -2,9 +2,12 @@
  * Runs executions of a Program under a Strategy until the strategy is exhausted, a failure is found (by
  * default), or a budget (executions, time) runs out, and aggregates what it saw.
  */
+import { type CheckpointIdentity, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { UsageError } from "./errors.js";
 import { type ExecutionOptions, runExecution } from "./execution.js";
 import type { Program } from "./program.js";
 import type { ExecutionResult, Verdict } from "./result.js";
+import { ReplayStrategy } from "./strategy/replay.js";
 import type { Strategy } from "./strategy/strategy.js";
 
 export interface RunOptions extends ExecutionOptions {
@@ -16,6 +19,27 @@ export interface RunOptions extends ExecutionOptions {
   readonly timeMs?: number;
   /** Called about every 100 ms with running totals. */
   readonly onProgress?: (p: RunProgress) => void;
+  /** Resume from this checkpoint file if it exists, and save to it as the run goes and when it stops. */
+  readonly checkpoint?: CheckpointOptions;
+}
+
+export interface CheckpointOptions {
+  readonly path: string;
+  readonly identity: CheckpointIdentity;
+  /** Milliseconds between saves (default 60 s); the run also saves when it stops. */
+  readonly everyMs?: number;
+}
+
+/** The runner's totals in a checkpoint. */
+interface SavedTotals {
+  readonly executions: number;
+  readonly steps: number;
+  readonly verdicts: Record<Verdict, number>;
+  readonly terminalStates: string[];
+  readonly failureSites: [string, number][];
+  readonly elapsedMs: number;
+  /** The first failure's schedule: replayed on resume to give the same `first`. */
+  readonly firstChoices: number[] | null;
 }
 
 export interface RunProgress {
@@ -62,9 +86,9 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
   let executions = 0;
   let steps = 0;
   let first: ExecutionResult | null = null;
-  const terminalStates = new Set<string>();
-  const failureSites = new Map<string, number>();
-  const verdicts: Record<Verdict, number> = {
+  let terminalStates = new Set<string>();
+  let failureSites = new Map<string, number>();
+  let verdicts: Record<Verdict, number> = {
     completed: 0,
     bug: 0,
     deadlock: 0,
@@ -72,8 +96,50 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     "model-error": 0,
     pruned: 0,
   };
+  /** Time spent by the runs this one resumes (null: not resumed). */
+  let earlierMs: number | null = null;
+  const ck = opts.checkpoint;
+  const save = (): void => {
+    if (ck === undefined || strategy.save === undefined) return;
+    const totals: SavedTotals = {
+      executions,
+      steps,
+      verdicts,
+      terminalStates: [...terminalStates],
+      failureSites: [...failureSites],
+      elapsedMs: (earlierMs ?? 0) + Date.now() - t0,
+      firstChoices: first === null ? null : [...first.choices],
+    };
+    writeCheckpoint(ck.path, { identity: ck.identity, runner: totals, strategy: strategy.save() });
+  };
+  let nextSave = Number.POSITIVE_INFINITY;
+  if (ck !== undefined) {
+    if (strategy.save === undefined || strategy.restore === undefined) {
+      throw new UsageError(`a checkpoint needs a search that can resume (stateful), not ${strategy.name}`);
+    }
+    const saved = readCheckpoint(ck.path, ck.identity);
+    if (saved !== null) {
+      const tot = saved.runner as SavedTotals;
+      strategy.restore(saved.strategy);
+      executions = tot.executions;
+      steps = tot.steps;
+      verdicts = { ...tot.verdicts };
+      terminalStates = new Set(tot.terminalStates);
+      failureSites = new Map(tot.failureSites);
+      earlierMs = tot.elapsedMs;
+      if (tot.firstChoices !== null) first = runExecution(program, new ReplayStrategy(tot.firstChoices), opts);
+    } else {
+      // A new checkpoint is written at once: an unwritable path fails now, not after an hour of search.
+      save();
+    }
+    nextSave = t0 + (ck.everyMs ?? 60_000);
+  }
+  /** `maxExecutions` counts this run's executions, not the earlier runs'. */
+  const startExecutions = executions;
   for (;;) {
-    if (executions >= maxExecutions) break;
+    if (executions - startExecutions >= maxExecutions) break;
+    // A resumed run that had stopped at its failure stops there again.
+    if (first !== null && (stopOnFailure || first.verdict === "model-error")) break;
     // The clock is read after every execution (~50 ns, against ≥ 10 µs for the shortest execution): at
     // HPAGE_PMD_NR=512 an execution takes tens of ms, and checking every 64th overshot budgets by seconds.
     if (deadline !== Number.POSITIVE_INFINITY && Date.now() >= deadline) break;
@@ -99,7 +165,12 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
         opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0, detail });
       }
     }
+    if (ck !== undefined && Date.now() >= nextSave) {
+      save();
+      nextSave = Date.now() + (ck.everyMs ?? 60_000);
+    }
   }
+  save();
   const outcome: Outcome =
     first?.verdict === "model-error"
       ? "model-error"
@@ -120,6 +191,9 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     failureSites,
     verdicts,
     elapsedMs: Date.now() - t0,
-    coverage: strategy.describe(),
+    coverage:
+      earlierMs !== null
+        ? `${strategy.describe()}; resumed from checkpoint ${ck?.path} after ${(earlierMs / 1000).toFixed(1)} s of earlier runs`
+        : strategy.describe(),
   };
 }

@@ -34,6 +34,24 @@ export class FingerprintTable {
     return this.slots.byteLength + this.values.byteLength;
   }
 
+  /** The table's arrays as bytes (views, not copies), for a checkpoint. */
+  bytesOf(): [Uint8Array, Uint8Array] {
+    return [new Uint8Array(this.slots.buffer, this.slots.byteOffset, this.slots.byteLength), this.values];
+  }
+
+  /** Takes over the arrays `bytesOf` gave (a checkpoint's), holding `size` fingerprints. */
+  load(slots: Uint8Array, values: Uint8Array, size: number): void {
+    const n = values.length;
+    if (n < 2 || (n & (n - 1)) !== 0 || slots.byteLength !== 8 * n || size >= n) {
+      throw new RangeError("fingerprint table of a checkpoint: inconsistent sizes");
+    }
+    this.slots = new Uint32Array(slots.buffer, slots.byteOffset, 2 * n);
+    this.values = values;
+    this.mask = n - 1;
+    this.limit = Math.floor(n * 0.75);
+    this.size = size;
+  }
+
   /** The slot holding a fingerprint, or -1. Valid until the next insertion. */
   find(lo: number, hi: number): number {
     if ((lo | hi) === 0) lo = 1;

@@ -23,6 +23,8 @@
  * access (for sleep sets). Spin and retry loops end: a loop that comes back to a state it was in is cut
  * there. Results are exact up to fingerprint collisions, whose probability is printed (about n²/2^65).
  */
+
+import type { SavedState } from "../checkpoint.js";
 import { UsageError } from "../errors.js";
 import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
@@ -51,6 +53,28 @@ interface Node {
   fromWait: boolean;
   /** The state's index in the recorded graph, or -1. */
   readonly index: number;
+  /** The state's fingerprint (checked when a checkpoint's path is replayed). */
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A DFS node as a checkpoint holds it (footprints as plain arrays). */
+interface SavedNode extends Omit<Node, "fp" | "index"> {
+  readonly fp: (number[] | null)[];
+}
+
+/** What `save` writes beside the table's bytes. */
+interface SavedSearch {
+  readonly states: number;
+  readonly transitions: number;
+  readonly slept: number;
+  readonly maxDepth: number;
+  readonly executions: number;
+  readonly exhausted: boolean;
+  readonly sleepSets: boolean;
+  readonly tableSize: number;
+  readonly prefixLen: number;
+  readonly nodes: readonly SavedNode[];
 }
 
 export interface StatefulOptions {
@@ -109,6 +133,8 @@ export class StatefulStrategy implements Strategy {
   private readonly sampleCap: number;
   private readonly sampleRng = new Prng(0x5eed);
   private hits = 0;
+  /** After `restore`: the replayed path's states are fingerprinted and checked against the saved ones. */
+  private verifyUntil = 0;
 
   /** Sampled revisits: the schedule of a state's first visit and of a later path that reached it again. */
   readonly samples: MergeSample[] = [];
@@ -147,6 +173,7 @@ export class StatefulStrategy implements Strategy {
         );
       }
       if (i === this.prefixLen - 1) node.fromWait = state.waiting(pick);
+      if (i < this.verifyUntil) this.verifyReplay(node, state);
       return pick;
     }
     // Arrival at a state by the step of `parent.chosen`.
@@ -187,6 +214,10 @@ export class StatefulStrategy implements Strategy {
     } else {
       if (this.states >= this.maxStates) {
         this.stoppedAtLimit = true;
+        // The stack stays ready to go on from here (a checkpoint): the next execution replays this path
+        // and arrives at this state again, counting its transition then.
+        this.prefixLen = nodes.length;
+        if (parent !== null) this.transitions--;
         return -1;
       }
       this.table.insert(state.lo, state.hi, toCanon(sleep, perm));
@@ -206,12 +237,15 @@ export class StatefulStrategy implements Strategy {
       fp,
       index,
       fromWait: state.waiting(pick),
+      lo: state.lo,
+      hi: state.hi,
     });
     if (nodes.length > this.maxDepth) this.maxDepth = nodes.length;
     return pick;
   }
 
   endExecution(r: ExecutionResult): void {
+    this.verifyUntil = 0;
     const nodes = this.nodes;
     if (r.verdict !== "pruned" && this.step >= this.prefixLen && this.step > 0) {
       // The last step led to a final state (all done, deadlock, bug); the engine left its footprint in rt.fp.
@@ -290,6 +324,69 @@ export class StatefulStrategy implements Strategy {
     const why = this.stoppedAtLimit ? "; --max-states reached" : "";
     const left = `${this.pendingBranches()} branches pending on the DFS stack, at depths ${this.pendingDepths()}`;
     return `stateful search stopped before the end (${what}${why}; ${left})`;
+  }
+
+  /** The search between two executions: the DFS stack, the counters, and the table's bytes. */
+  save(): SavedState {
+    if (this.graph !== null || this.texts !== null || this.firstVisit !== null) {
+      throw new UsageError("a checkpoint cannot hold a search that records its graph, texts or samples");
+    }
+    const data: SavedSearch = {
+      states: this.states,
+      transitions: this.transitions,
+      slept: this.slept,
+      maxDepth: this.maxDepth,
+      executions: this.executions,
+      exhausted: this.exhausted,
+      sleepSets: this.sleepSets,
+      tableSize: this.table.size,
+      prefixLen: this.prefixLen,
+      nodes: this.nodes.map(({ index: _, fp, ...n }) => ({
+        ...n,
+        fp: Array.from(fp, (f) => (f == null ? null : Array.from(f))),
+      })),
+    };
+    return { data, buffers: this.table.bytesOf() };
+  }
+
+  /**
+   * Goes back to a saved search (a fresh strategy with the same options). The next execution replays the
+   * saved path and checks each state's fingerprint against the saved one: a model or engine that behaves
+   * differently from the one that saved it fails there, before it can mix two searches.
+   */
+  restore(s: SavedState): void {
+    const d = s.data as SavedSearch;
+    const [slots, values] = s.buffers;
+    if (slots === undefined || values === undefined || !Array.isArray(d?.nodes)) {
+      throw new UsageError("checkpoint of a stateful search: missing parts");
+    }
+    this.table.load(slots, values, d.tableSize);
+    this.states = d.states;
+    this.transitions = d.transitions;
+    this.slept = d.slept;
+    this.maxDepth = d.maxDepth;
+    this.executions = d.executions;
+    this.exhausted = d.exhausted;
+    this.sleepSets = d.sleepSets;
+    this.prefixLen = d.prefixLen;
+    this.nodes.length = 0;
+    for (const n of d.nodes) {
+      const fp: Footprint[] = [];
+      // JSON wrote the holes of the sparse array as null: "not known", which sleep sets treat as null too.
+      n.fp.forEach((f: number[] | null, t: number) => {
+        fp[t] = f === null ? null : Int32Array.from(f);
+      });
+      this.nodes.push({ ...n, fp, index: -1 });
+    }
+    this.verifyUntil = this.prefixLen;
+  }
+
+  private verifyReplay(node: Node, state: StateProbe): void {
+    state.fingerprint(this.symmetry);
+    if (state.lo === node.lo && state.hi === node.hi) return;
+    throw new UsageError(
+      "the checkpoint's saved path does not lead to the states it recorded: it was written by a model that behaves differently",
+    );
   }
 
   /** The choices of the current execution so far (one DFS node per step). */

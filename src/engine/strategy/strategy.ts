@@ -8,6 +8,7 @@
  * execution, `endExecution(result)` gives the strategy the outcome (DFS uses it to backtrack, PCT to
  * learn the execution length).
  */
+import type { SavedState } from "../checkpoint.js";
 import type { ExecutionResult } from "../result.js";
 import type { StateProbe } from "../state/probe.js";
 
@@ -25,6 +26,12 @@ export interface Strategy {
   describe(): string;
   /** A short account of the search so far, for progress lines (optional). */
   progress?(): string;
+  /**
+   * Its whole search state, for a checkpoint (checkpoint.ts), taken between executions; `restore` puts a
+   * fresh strategy of the same options back there. Only strategies that can resume have both.
+   */
+  save?(): SavedState;
+  restore?(s: SavedState): void;
   /** True once every execution within the strategy's bounds has been run. */
   readonly exhausted: boolean;
 }
