@@ -96,6 +96,15 @@ function search(c: Command): Command {
     .option("--list-states", "with --json: add terminalStateHashes, the sorted hashes of the distinct final states")
     .option("--count-traces", "also count the Mazurkiewicz traces (what stateless DPOR would run; small scenarios)")
     .option("--time <seconds>", "stop after this many seconds", int("--time", 1))
+    .option(
+      "--checkpoint <file>",
+      "stateful: resume from <file> if it exists, and save the search there as it goes and when it stops (for runs of hours)",
+    )
+    .option(
+      "--checkpoint-every <seconds>",
+      "with --checkpoint: seconds between saves (default 60)",
+      int("--checkpoint-every", 1),
+    )
     .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }
 
@@ -153,7 +162,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .description("search a scenario's interleavings for a kernel BUG and explain the first one found")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json",
+      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --time 3600 --checkpoint cv2t.ckpt   # run again to go on",
     )
     .action((scenario: string | undefined, opts: CliOptions) => setExit(runCommand("check", [scenario], opts)));
   html(steps(common(program.command("replay"))))

@@ -52,6 +52,9 @@ export interface CliOptions {
   /** Also count the scenario's Mazurkiewicz traces. */
   countTraces?: boolean;
   time?: number;
+  /** Stateful search: resume from and save to this file. */
+  checkpoint?: string;
+  checkpointEvery?: number;
   /** `--no-shrink`: report the first failure found as is. */
   shrink?: boolean;
   /** check, replay: also write the HTML viewer of the counterexample to this file. */
@@ -166,6 +169,9 @@ function list(o: CliOptions): number {
 // ===== check =====
 
 function checkOptions(o: CliOptions): CheckOptions {
+  if (o.checkpointEvery !== undefined && o.checkpoint === undefined) {
+    throw new UsageError("--checkpoint-every needs --checkpoint <file>");
+  }
   return {
     hpageNr: o.hpageNr,
     debugVm: o.debugVm,
@@ -180,6 +186,8 @@ function checkOptions(o: CliOptions): CheckOptions {
     countTraces: o.countTraces,
     timeMs: o.time === undefined ? undefined : o.time * 1000,
     noShrink: o.shrink === false,
+    checkpoint: o.checkpoint,
+    checkpointEverySeconds: o.checkpointEvery,
   };
 }
 

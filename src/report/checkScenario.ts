@@ -17,6 +17,7 @@ import { RandomStrategy } from "../engine/strategy/random.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import type { Strategy } from "../engine/strategy/strategy.js";
 import { recordTrace } from "../engine/trace.js";
+import { buildId } from "../scenarios/buildId.js";
 import { makeProgram, type RunConfig, type ScenarioProgram } from "../scenarios/program.js";
 import type { Scenario } from "../scenarios/types.js";
 import { buildNarrative } from "./narrative.js";
@@ -54,6 +55,10 @@ export interface CheckOptions extends RunConfig {
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
+  /** Resume the search from this checkpoint file if it exists; save it there as the search goes. */
+  readonly checkpoint?: string;
+  /** Seconds between checkpoint saves (default 60). */
+  readonly checkpointEverySeconds?: number;
   /** Wall-time budget for shrinking, ms (default 10 s: long executions at HPAGE_PMD_NR=512 shrink slowly). */
   readonly shrinkTimeMs?: number;
   readonly onProgress?: RunOptions["onProgress"];
@@ -200,11 +205,33 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const p = makeProgram(s, o);
   const strategy = makeStrategy(o);
   const budget = executionBudget(o);
-  const r = run(p, strategy, { maxExecutions: budget, timeMs: o.timeMs, onProgress: o.onProgress });
+  const r = run(p, strategy, {
+    maxExecutions: budget,
+    timeMs: o.timeMs,
+    onProgress: o.onProgress,
+    checkpoint: checkpointOptions(p, strategy, o),
+  });
   const failing = shrinkFailure(p, r.first, o, strategy.name === "dfs");
   let report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
   if (o.countTraces === true) report = withTraceCount(report, p);
   return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
+}
+
+/** Where and under which identity the search checkpoints, if asked to. */
+function checkpointOptions(p: ScenarioProgram, strategy: Strategy, o: CheckOptions): RunOptions["checkpoint"] {
+  if (o.checkpoint === undefined) return undefined;
+  const patches = [...new Set(p.patches)].sort().join(",");
+  const options =
+    strategy instanceof StatefulStrategy ? ` sleep-sets=${strategy.sleepSets} symmetry=${strategy.symmetry}` : "";
+  return {
+    path: o.checkpoint,
+    everyMs: (o.checkpointEverySeconds ?? 60) * 1000,
+    identity: {
+      program: `${p.id} patches=[${patches}]`,
+      strategy: `${strategy.name}${options}`,
+      build: buildId(p.scenario.path),
+    },
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { beforeAll, describe, expect, test } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runExecution } from "../../src/engine/execution.js";
 import { encodeSchedule } from "../../src/engine/schedule.js";
 import { ReplayStrategy } from "../../src/engine/strategy/replay.js";
@@ -355,4 +357,44 @@ test("the bin is executable, so `npx mmrace` runs it (npm ci builds it through p
   // npm exec runs the package's own bin file directly; a build that left it 0644 made `npx mmrace` fail
   // with "Permission denied" in a fresh clone.
   expect(statSync(BIN).mode & 0o111).not.toBe(0);
+});
+
+describe("check --checkpoint: a long search in pieces", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-ckpt-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const args = [SCENARIO, "--patch", "landed-5.16"];
+
+  test("stopped by --max-states, resumed to the end: the whole search's figures; the resume is said", () => {
+    const whole = JSON.parse(mmrace("check", ...args, "--json").stdout);
+    const file = join(dir, "tvt.ckpt");
+    const part = mmrace("check", ...args, "--max-states", "100", "--checkpoint", file, "--json");
+    expect(part.code).toBe(0);
+    expect(JSON.parse(part.stdout).result).toBe("incomplete");
+    const rest = mmrace("check", ...args, "--checkpoint", file, "--json");
+    expect(rest.code).toBe(0);
+    const r = JSON.parse(rest.stdout);
+    expect(r.result).toBe("ok");
+    expect(r.exhaustive).toBe(true);
+    expect(r.search.states).toBe(whole.search.states);
+    expect(r.search.transitions).toBe(whole.search.transitions);
+    expect(r.terminalStates).toBe(whole.terminalStates);
+    expect(r.coverage).toMatch(/resumed from checkpoint .*tvt\.ckpt after [\d.]+ s of earlier runs/);
+  });
+
+  test("bad checkpoints: exit 2, one line, the file left alone", () => {
+    const notes = join(dir, "notes.txt");
+    writeFileSync(notes, "mine\n");
+    expectUsageError(mmrace("check", ...args, "--checkpoint", notes));
+    expect(readFileSync(notes, "utf8")).toBe("mine\n");
+    const other = join(dir, "other.ckpt");
+    expect(mmrace("check", ...args, "--max-states", "10", "--checkpoint", other).code).toBe(0);
+    const before = readFileSync(other);
+    expectUsageError(mmrace("check", SCENARIO, "--checkpoint", other)); // other patches
+    expectUsageError(mmrace("check", ...args, "--hpage-nr", "8", "--checkpoint", other));
+    expect(readFileSync(other).equals(before)).toBe(true);
+    expectUsageError(mmrace("check", ...args, "--checkpoint", join(dir, "no-such-dir", "x.ckpt")));
+    expectUsageError(mmrace("check", ...args, "--strategy", "dfs", "--checkpoint", join(dir, "dfs.ckpt")));
+    expectUsageError(mmrace("check", ...args, "--checkpoint-every", "5"));
+    expectUsageError(mmrace("check", ...args, "--checkpoint", join(dir, "y.ckpt"), "--checkpoint-every", "0"));
+  });
 });
