@@ -222,7 +222,9 @@ function checkpointOptions(p: ScenarioProgram, strategy: Strategy, o: CheckOptio
   if (o.checkpoint === undefined) return undefined;
   const patches = [...new Set(p.patches)].sort().join(",");
   const options =
-    strategy instanceof StatefulStrategy ? ` sleep-sets=${strategy.sleepSets} symmetry=${strategy.symmetry}` : "";
+    strategy instanceof StatefulStrategy
+      ? ` sleep-sets=${strategy.sleepSets} symmetry=${strategy.symmetry} local-steps=${strategy.localSteps}`
+      : "";
   return {
     path: o.checkpoint,
     everyMs: (o.checkpointEverySeconds ?? 60) * 1000,

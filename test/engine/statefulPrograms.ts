@@ -157,3 +157,68 @@ export function spin(pad: number): Program {
     stateRoots: () => [s],
   };
 }
+
+const F_LOCAL = fn("local_work", "local.c", 1);
+const S_LOCAL = site("local.c", 3, "local_work", "i++ (no shared access)");
+
+/** n threads of k steps that touch nothing shared: every step is local, its counter in the frame. */
+export function localWork(n: number, k: number): Program {
+  function* work(): Gen<void> {
+    const L = enter(F_LOCAL, { i: 0 });
+    for (L.i = 1; L.i < k; L.i++) yield S_LOCAL;
+    leave(undefined);
+  }
+  return {
+    id: `local-${n}x${k}`,
+    setup: (): ThreadSpec[] => Array.from({ length: n }, (_, i) => ({ name: `T${i}`, run: work })),
+    stateKey: () => "",
+    stateRoots: () => [],
+  };
+}
+
+const F_IDLE = fn("idle", "idle.c", 1);
+const S_IDLE = site("idle.c", 3, "idle", "cpu_relax() (no shared access)");
+const S_BOOM = site("idle.c", 10, "boom", "x = 1");
+export const BOOM_CHECK = { file: "idle.c", line: 11 } as const;
+
+/**
+ * Thread 0 loops forever without touching shared state (each of its steps is local and comes back to the
+ * same state); thread 1 writes x and then fails. A local-step reduction without the cycle proviso would
+ * take thread 0's step, cut thread 1's branch, and come back to the same state: thread 1 ignored forever.
+ */
+export function idleAndBoom(): Program {
+  let s = { x: 0, obj: 0 };
+  return {
+    id: "idle-and-boom",
+    setup(): ThreadSpec[] {
+      s = { x: 0, obj: newObject() };
+      return [
+        {
+          name: "idle",
+          run: function* idle(): Gen<void> {
+            enterFn(F_IDLE);
+            for (;;) yield S_IDLE;
+          },
+        },
+        {
+          name: "boom",
+          run: function* boom(): Gen<void> {
+            write(s.obj);
+            s.x = 1;
+            yield S_BOOM;
+            throw new ModelAssertion({
+              kind: "bug",
+              site: BOOM_CHECK,
+              condition: "x == 1",
+              message: "boom",
+              detail: [],
+              fatal: true,
+            });
+          },
+        },
+      ];
+    },
+    stateKey: () => `x=${s.x}`,
+    stateRoots: () => [s],
+  };
+}

@@ -3,7 +3,8 @@
  * is only as good as its fingerprint: a value a thread uses that the fingerprint leaves out silently prunes
  * real behaviour. These tests look for such pruning in three independent ways, on the built-in scenarios at
  * HPAGE_PMD_NR=4, with every outcome collected (the search goes on after a bug):
- * 1. with sleep sets and symmetry on (the default) and both off, the same bug sites and final states;
+ * 1. with sleep sets, symmetry and local steps on (the default) and all off, the same bug sites and final
+ *    states;
  * 2. everything a large random sample reaches — bug sites and final states — the stateful search reaches;
  * 3. sampled state merges, re-run from both prefixes under one random continuation, behave the same.
  * The textbook side (equal fingerprint ⇒ equal canonical text; a hidden local caught) is in
@@ -46,17 +47,17 @@ describe.each(SCENARIOS)("%s %j: stateful search against independent evidence", 
     expect(full.exhaustive).toBe(true);
   });
 
-  // The same search without sleep sets or symmetry, keeping samples of the states it merged.
-  const sampler = new StatefulStrategy({ mergeSamples: 40, sleepSets: false, symmetry: false });
+  // The same search without reductions (every reachable state), keeping samples of the states it merged.
+  const sampler = new StatefulStrategy({ mergeSamples: 40, sleepSets: false, symmetry: false, localSteps: false });
   const plain = run(program(name, patches), sampler, { stopOnFailure: false });
 
-  test("sleep sets and symmetry change neither the bug sites nor the final states", () => {
+  test("sleep sets, symmetry and local steps change neither the bug sites nor the final states", () => {
     expect(sites(full)).toEqual(sites(plain));
     expect([...full.terminalStates].sort()).toEqual([...plain.terminalStates].sort());
   });
 
-  test("every state 200 random walks pass through is in the table", () => {
-    const { seen, found } = walkCoverage(program(name, patches), st.table, st.symmetry, 200, 5);
+  test("every state 200 random walks pass through is in the table of the unreduced search", () => {
+    const { seen, found } = walkCoverage(program(name, patches), sampler.table, sampler.symmetry, 200, 5);
     expect(seen).toBeGreaterThan(1000);
     expect(found).toBe(seen);
   });
@@ -86,9 +87,9 @@ test("truncate-vs-truncate: symmetry merges swapped writers, and the merges repl
   // The writers are identical, so every state in which they stand at different places has a mirror image;
   // only states with both at the same place (and the same locals) are their own mirror. Symmetry must keep
   // more than half of the states and fewer than all.
-  const sym = new StatefulStrategy({ sleepSets: false, mergeSamples: 600 });
+  const sym = new StatefulStrategy({ sleepSets: false, localSteps: false, mergeSamples: 600 });
   const a = run(program("truncate-vs-truncate"), sym, { stopOnFailure: false });
-  const plain = new StatefulStrategy({ sleepSets: false, symmetry: false });
+  const plain = new StatefulStrategy({ sleepSets: false, symmetry: false, localSteps: false });
   const b = run(program("truncate-vs-truncate"), plain, { stopOnFailure: false });
   expect(sym.states).toBeLessThan(plain.states);
   expect(sym.states).toBeGreaterThan(plain.states / 2);

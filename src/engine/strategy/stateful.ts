@@ -39,7 +39,7 @@ import type { Strategy } from "./strategy.js";
 interface Node {
   readonly enabled: readonly number[];
   /** Threads this visit explores from here (for progress lines). */
-  readonly width: number;
+  width: number;
   /** Threads not to try from here: tried already, asleep, or explored on an earlier visit. */
   tried: number;
   chosen: number;
@@ -68,6 +68,7 @@ interface SavedSearch {
   readonly states: number;
   readonly transitions: number;
   readonly slept: number;
+  readonly localCuts: number;
   readonly maxDepth: number;
   readonly executions: number;
   readonly exhausted: boolean;
@@ -84,6 +85,11 @@ export interface StatefulOptions {
   readonly sleepSets?: boolean;
   /** Count states that differ by swapping interchangeable threads once (Program.symmetry; default true). */
   readonly symmetry?: boolean;
+  /**
+   * Local steps (default true): a step that touches no shared object is the only branch a state needs
+   * (a persistent set of one transition); see `localStep`.
+   */
+  readonly localSteps?: boolean;
   /**
    * Debug mode: keep the canonical text of every state and fail if two different states share a
    * fingerprint. Memory grows with the text of every state: small scenarios only.
@@ -123,6 +129,9 @@ export class StatefulStrategy implements Strategy {
   /** Off by itself for programs of more than MAX_SLEEP_THREADS threads (sleep sets are stored in a byte). */
   sleepSets: boolean;
   readonly symmetry: boolean;
+  readonly localSteps: boolean;
+  /** Branches not taken because a local step was taken from their state instead. */
+  localCuts = 0;
   private readonly nodes: Node[] = [];
   private prefixLen = 0;
   private step = 0;
@@ -145,8 +154,9 @@ export class StatefulStrategy implements Strategy {
     this.graph = opts.graph ?? null;
     this.sleepSets = opts.sleepSets ?? this.graph === null;
     this.symmetry = opts.symmetry ?? this.graph === null;
-    if (this.graph !== null && (this.sleepSets || this.symmetry)) {
-      throw new UsageError("recording the state graph needs sleep sets and symmetry off");
+    this.localSteps = opts.localSteps ?? this.graph === null;
+    if (this.graph !== null && (this.sleepSets || this.symmetry || this.localSteps)) {
+      throw new UsageError("recording the state graph needs sleep sets, symmetry and local steps off");
     }
     this.texts = opts.checkCollisions === true ? new Map() : null;
     this.sampleCap = opts.mergeSamples ?? 0;
@@ -189,6 +199,7 @@ export class StatefulStrategy implements Strategy {
       if (this.sleepSets) sleep = childSleep(parent, t, fpT, fp);
     }
     state.fingerprint(this.symmetry);
+    if (parent !== null && this.localSteps && fpT !== null && fpT.length === 0) this.localStep(parent, state);
     let index = -1;
     if (this.graph !== null) {
       index = this.graph.state(state.lo, state.hi);
@@ -275,6 +286,29 @@ export class StatefulStrategy implements Strategy {
   }
 
   /**
+   * Thread t = parent.chosen took a step that touched no shared object (an empty footprint: no read, write
+   * or lock of anything another thread can reach, and no wait at either end). Such a step commutes with
+   * every step of every other thread, stays enabled whatever they do, and no wait condition reads what it
+   * changed (conditions read shared objects only): {t} is a persistent set at the parent (Godefroid 1996,
+   * def. 4.1), so the parent's other branches are cut. Every state with a bug, a deadlock or a final state
+   * stays reachable (op. cit., thm. 4.3); sleep sets and state caching combine with it as in op. cit. ch. 6.
+   * The cycle proviso (Peled 1993): if the step leads back to a state on the DFS stack (a local loop), the
+   * parent is fully expanded instead, so that no thread is ignored forever.
+   */
+  private localStep(parent: Node, state: StateProbe): void {
+    for (const n of this.nodes) if (n.lo === state.lo && n.hi === state.hi) return;
+    let cut = 0;
+    for (const u of parent.enabled) if ((parent.tried & (1 << u)) === 0) cut++;
+    if (cut === 0) return;
+    this.localCuts += cut;
+    for (const u of parent.enabled) parent.tried |= 1 << u;
+    parent.width -= cut;
+    // What a later visit of the parent would still explore (threads asleep now): nothing is needed.
+    const slot = this.table.find(parent.lo, parent.hi);
+    if (slot >= 0) this.table.setValue(slot, 0);
+  }
+
+  /**
    * `N states, depth D, P branches pending` for progress lines. No estimate of the total: the subtrees of
    * a DFS with state caching differ in size by orders of magnitude, and three estimators (Knuth's uniform
    * tree, a recent-rate extrapolation, capture–recapture with random walks) were off by up to 50× on
@@ -316,7 +350,8 @@ export class StatefulStrategy implements Strategy {
   }
 
   describe(): string {
-    const por = this.sleepSets ? `, ${this.slept} transitions skipped by sleep sets` : "";
+    const sleep = this.sleepSets ? `, ${this.slept} transitions skipped by sleep sets` : "";
+    const por = this.localSteps ? `${sleep}, ${this.localCuts} branches cut after local steps` : sleep;
     const what = `${this.states} states, ${this.transitions} transitions${por}, depth ${this.maxDepth}, ${this.executions} executions`;
     const p = this.collisionProbability();
     const odds = `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
@@ -335,6 +370,7 @@ export class StatefulStrategy implements Strategy {
       states: this.states,
       transitions: this.transitions,
       slept: this.slept,
+      localCuts: this.localCuts,
       maxDepth: this.maxDepth,
       executions: this.executions,
       exhausted: this.exhausted,
@@ -364,6 +400,7 @@ export class StatefulStrategy implements Strategy {
     this.states = d.states;
     this.transitions = d.transitions;
     this.slept = d.slept;
+    this.localCuts = d.localCuts;
     this.maxDepth = d.maxDepth;
     this.executions = d.executions;
     this.exhausted = d.exhausted;

@@ -6,7 +6,7 @@ import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
 import { StatefulStrategy } from "../../../src/engine/strategy/stateful.js";
 import { binomial, distinct, explore } from "../drive.js";
 import { abba, independent } from "../programs.js";
-import { increments, spin, staleRead } from "../statefulPrograms.js";
+import { BOOM_CHECK, idleAndBoom, increments, localWork, spin, staleRead } from "../statefulPrograms.js";
 
 /** Plain DFS with no preemption bound: the reference the stateful search must agree with. */
 function plain(program: Parameters<typeof run>[0]) {
@@ -101,7 +101,7 @@ describe("stateful search on textbook programs", () => {
     // records the 4 states before each step; both threads are enabled only at the first two (after T0's
     // write only T1 is). Backtracking pops the last two and turns the node after T0's read to T1: the stack
     // is 2 deep, and the root's T1 is the one branch still pending.
-    const st = new StatefulStrategy({ symmetry: false, sleepSets: false });
+    const st = new StatefulStrategy({ symmetry: false, sleepSets: false, localSteps: false });
     expect(st.progress()).toBe("0 states, depth 0, 0 branches pending");
     st.newExecution();
     st.endExecution(runExecution(increments(2), st));
@@ -160,17 +160,56 @@ describe("stateful search on textbook programs", () => {
   });
 });
 
+describe("local steps: a step that touches nothing shared is the only branch its state needs", () => {
+  test.each([
+    [2, 1],
+    [2, 3],
+    [3, 2],
+    [3, 4],
+  ])("%i threads of %i local steps: one path through n·k states instead of the (k+1)^n − 1 grid", (n, k) => {
+    // Every step is local (empty footprint), so at each state the first branch taken is persistent and the
+    // others are cut. The DFS keeps running one thread while it can: thread 0's k steps, then thread 1's,
+    // ...; the states are the scheduling points on that path of n·k steps: its n·k + 1 states less the
+    // final one (no scheduling point). Each step into a state where more than one thread could run cut the others:
+    // threads t < n − 1 cut (n − 1 − t) branches at each of their k steps.
+    const st = new StatefulStrategy();
+    const r = run(localWork(n, k), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+    expect(st.executions).toBe(1);
+    expect(st.states).toBe(n * k);
+    expect(st.transitions).toBe(n * k);
+    let cuts = 0;
+    for (let t = 0; t < n - 1; t++) cuts += k * (n - 1 - t);
+    expect(st.localCuts).toBe(cuts);
+    expect(r.outcome).toBe("ok");
+    // Without the reduction: the whole grid of positions (0..k each; the all-done corner has no
+    // scheduling point).
+    const full = new StatefulStrategy({ localSteps: false, sleepSets: false });
+    run(localWork(n, k), full, { stopOnFailure: false });
+    expect(full.states).toBe((k + 1) ** n - 1);
+  });
+
+  test("the cycle proviso: a thread idling locally forever does not hide the other thread's bug", () => {
+    // Thread 0's local step leads back to the state it left (on the DFS stack): the state is expanded
+    // fully, so thread 1 runs and fails.
+    const st = new StatefulStrategy();
+    const r = run(idleAndBoom(), st, { stopOnFailure: false });
+    expect(st.exhausted).toBe(true);
+    expect([...r.failureSites.keys()]).toEqual([`${BOOM_CHECK.file}:${BOOM_CHECK.line}`]);
+  });
+});
+
 describe("soundness checks catch state left out of the fingerprint", () => {
   test("a JavaScript local kept across a yield makes the stateful search miss a bug plain DFS finds", () => {
     const b = plain(staleRead());
     expect([...b.failureSites.keys()]).toEqual(["stale.c:6"]);
     // Without sleep sets the exploration order is the one described in statefulPrograms.ts.
-    const a = run(staleRead(), new StatefulStrategy({ sleepSets: false }), { stopOnFailure: false });
+    const a = run(staleRead(), new StatefulStrategy({ sleepSets: false, localSteps: false }), { stopOnFailure: false });
     expect([...a.failureSites.keys()]).toEqual([]);
   });
 
   test("the differential check of sampled merges reports it", () => {
-    const st = new StatefulStrategy({ mergeSamples: 100, sleepSets: false });
+    const st = new StatefulStrategy({ mergeSamples: 100, sleepSets: false, localSteps: false });
     run(staleRead(), st, { stopOnFailure: false });
     expect(st.samples.length).toBeGreaterThan(0);
     const found = st.samples.map((s) => crossCheckMerge(staleRead(), s, 1)).filter((m) => m !== null);
