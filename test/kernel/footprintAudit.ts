@@ -6,14 +6,15 @@
  *
  * In an audited run every shared object (struct page, XArray and node, inode, address_space, VMA,
  * spinlock, rw_semaphore) is a Proxy from its constructor on (runtime.ts `shared`), and so are a node's
- * slot array and a VMA's PTE array. While a step runs (`rt.stepping`: not wait conditions, final-state
+ * slot array, a VMA's PTE array and a mapping's list of VMAs (i_mmap). While a step runs (`rt.stepping`: not wait conditions, final-state
  * checks or reports) every field access is logged, and after the step each must be covered:
  * - a field with a footprint id (a page field or flag bit, a slot, a node's ->parent, xa_head,
  *   i_writecount, nr_thps, a lock word...): a changed value needs a write (or lock) of that id, a read any
  *   access to it. A read of a page's whole flag word is covered by any of its flag bits (which bit a test
  *   reads is not visible here; every test goes through page-flags.ts `test_bit`, which records its bit);
- * - a field protected by a lock (a node's ->count and ->nr_values, nrpages: xa_lock): the thread must
- *   hold the lock at the access; then no other thread's step can touch it while both are enabled;
+ * - a field protected by a lock (a node's ->count and ->nr_values, nrpages: xa_lock; the i_mmap list:
+ *   i_mmap_rwsem held for write): the thread must hold the lock at the access; then no other thread's
+ *   step can touch it while both are enabled;
  * - a field fixed when the object is made (a node's ->shift, a mapping's ->host...): never written later;
  * - labels (ids, names, pfns): not state, not audited.
  * Objects made in the current step are private to it and exempt. Steps that start or end at a wait are
@@ -29,12 +30,12 @@ import { Page, pageFieldIds } from "../../src/kernel/include/linux/mm_types.js";
 import { rw_semaphore } from "../../src/kernel/kernel/locking/rwsem.js";
 import { spinlock_t } from "../../src/kernel/kernel/locking/spinlock.js";
 import { XArray, xa_node } from "../../src/kernel/lib/xarray_internal.js";
-import { vm_area_struct } from "../../src/kernel/mm/memory.js";
+import { mapping_ptes, vm_area_struct } from "../../src/kernel/mm/memory.js";
 
 /** What covers an access to a field. */
 type Cover =
   | { readonly ids: readonly number[]; readonly anyOf?: boolean }
-  | { readonly lock: spinlock_t }
+  | { readonly lock: spinlock_t | rw_semaphore }
   | "fixed"
   | "label";
 
@@ -118,13 +119,15 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
     if (!write && target instanceof spinlock_t && target.owner === rt.current.id) return;
     const cover = coverOf(target, key, write, bits);
     if (cover === "label" || (cover === "fixed" && !write)) return;
-    if (typeof cover === "object" && "lock" in cover) {
-      quiet = true; // the audit's own read of the lock word is not the step's
-      const held = cover.lock.owner === rt.current.id;
-      quiet = false;
-      if (held) return;
-    }
+    if (typeof cover === "object" && "lock" in cover && holds(cover.lock)) return;
     log.push({ what: `${write ? "write" : "read"} ${label}`, write, cover });
+  };
+  /** Whether the running thread holds `lock` (for write, if a rw_semaphore). */
+  const holds = (lock: spinlock_t | rw_semaphore): boolean => {
+    quiet = true; // the audit's own read of the lock word is not the step's
+    const held = (lock instanceof spinlock_t ? lock.owner : lock.writer) === rt.current.id;
+    quiet = false;
+    return held;
   };
   const fieldTrap = (): ProxyHandler<object> => ({
     get(t, key, recv) {
@@ -162,6 +165,29 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
     };
   };
 
+  /** A Proxy for a list all of whose accesses (elements and length) need `lock` held by the thread. */
+  const lockedListTrap = (owner: object, lock: rw_semaphore, label: string): ProxyHandler<unknown[]> => {
+    const log1 = (key: string | symbol, write: boolean) => {
+      if (typeof key !== "string" || (key !== "length" && !Number.isInteger(Number(key)))) return;
+      if (quiet || !rt.stepping || made.get(owner) === step || holds(lock)) return;
+      log.push({ what: `${write ? "write" : "read"} ${label}[${key}]`, write, cover: { lock } });
+    };
+    return {
+      get(t, key, recv) {
+        log1(key, false);
+        return Reflect.get(t, key, recv);
+      },
+      set(t, key, value, recv) {
+        log1(key, true);
+        return Reflect.set(t, key, value, recv);
+      },
+      deleteProperty(t, key) {
+        log1(key, true);
+        return Reflect.deleteProperty(t, key);
+      },
+    };
+  };
+
   rt.wrapShared = (o) => {
     const when = rt.stepping ? step : -1; // -1: made by setup, shared from the start
     made.set(o, when);
@@ -182,6 +208,11 @@ export function auditFootprints(program: Program, strategy: Strategy, executions
     }
     const p = new Proxy(o, fieldTrap());
     made.set(p, when);
+    if (o instanceof address_space) {
+      // memory.ts i_mmap() finds this list for the mapping the model holds (the Proxy).
+      const list = new Proxy([], lockedListTrap(p, o.i_mmap_rwsem, `${nameOf(o)}.i_mmap`)) as vm_area_struct[];
+      mapping_ptes.set(p as address_space, list);
+    }
     return p;
   };
   try {

@@ -13,7 +13,9 @@ import { RandomStrategy } from "../../src/engine/strategy/random.js";
 import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
 import { address_space, inode } from "../../src/kernel/include/linux/fs.js";
 import { PF_INDEX, PFN_BASE, resetPages, write_field } from "../../src/kernel/include/linux/mm_types.js";
+import { down_write, up_write } from "../../src/kernel/kernel/locking/rwsem.js";
 import { spin_lock_irq, spin_unlock_irq } from "../../src/kernel/kernel/locking/spinlock.js";
+import { i_mmap } from "../../src/kernel/mm/memory.js";
 import { alloc_pages } from "../../src/kernel/mm/page_alloc.js";
 import { resolvePatches } from "../../src/kernel/patches/index.js";
 import { BUILTIN_SCENARIOS } from "../../src/scenarios/builtins.js";
@@ -100,6 +102,31 @@ describe("the audit itself", () => {
     expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
       { step: "t test:1 audited store", access: "read address_space.nrpages without its lock" },
       { step: "t test:1 audited store", access: "write address_space.nrpages without its lock" },
+    ]);
+    expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
+  });
+
+  test("reports the i_mmap list touched without i_mmap_rwsem held for write", () => {
+    const program = (locked: boolean): Program => ({
+      id: `audit-immap-${locked}`,
+      setup() {
+        const mapping = new address_space(new inode("f"));
+        return [
+          {
+            name: "t",
+            run: function* (): Gen<void> {
+              yield S_audit;
+              if (locked) yield* down_write(mapping.i_mmap_rwsem);
+              const mapped = i_mmap(mapping).length > 0;
+              if (locked) up_write(mapping.i_mmap_rwsem);
+              if (!mapped) yield S_audit;
+            },
+          },
+        ];
+      },
+    });
+    expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
+      { step: "t test:1 audited store", access: "read address_space.i_mmap[length] without its lock" },
     ]);
     expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
   });
