@@ -53,81 +53,79 @@ describe.each(["truncate-vs-truncate", "collapse-vs-truncate", "collapse-vs-writ
   },
 );
 
+/**
+ * A program of one thread whose middle step (between two yields) is the one audited: `make` builds the
+ * shared objects in setup and returns that step's body.
+ */
+function oneStep(id: string, make: () => () => Gen<void>): Program {
+  return {
+    id,
+    setup() {
+      const body = make();
+      return [
+        {
+          name: "t",
+          run: function* (): Gen<void> {
+            yield S_audit;
+            yield* body();
+            yield S_audit;
+          },
+        },
+      ];
+    },
+  };
+}
+
+const STEP = "t test:1 audited store";
+const audit = (p: Program) => auditFootprints(p, new RandomStrategy(1), 1);
+
 describe("the audit itself", () => {
   test("reports a page field written without a footprint, and accepts it once declared", () => {
     // A page allocated in setup, then one step that stores ->index: undeclared, then declared.
-    const program = (declare: boolean): Program => ({
-      id: `audit-${declare}`,
-      setup() {
+    const program = (declare: boolean): Program =>
+      oneStep(`audit-${declare}`, () => {
         resetPages();
         const page = alloc_pages(0);
-        return [
-          {
-            name: "t",
-            run: function* (): Gen<void> {
-              yield S_audit;
-              if (declare) write_field(page, PF_INDEX);
-              page.index = 5;
-              yield S_audit;
-            },
-          },
-        ];
-      },
-    });
-    expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
-      { step: "t test:1 audited store", access: `write P${PFN_BASE}.index` },
-    ]);
-    expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
+        return function* (): Gen<void> {
+          if (declare) write_field(page, PF_INDEX);
+          page.index = 5;
+        };
+      });
+    expect(audit(program(false))).toEqual([{ step: STEP, access: `write P${PFN_BASE}.index` }]);
+    expect(audit(program(true))).toEqual([]);
   });
 
   test("reports a lock-protected field touched without its lock (nrpages, under xa_lock)", () => {
-    const program = (locked: boolean): Program => ({
-      id: `audit-lock-${locked}`,
-      setup() {
+    const program = (locked: boolean): Program =>
+      oneStep(`audit-lock-${locked}`, () => {
         const mapping = new address_space(new inode("f"));
-        return [
-          {
-            name: "t",
-            run: function* (): Gen<void> {
-              yield S_audit;
-              if (locked) yield* spin_lock_irq(mapping.i_pages.xa_lock);
-              mapping.nrpages++;
-              if (locked) spin_unlock_irq(mapping.i_pages.xa_lock);
-              yield S_audit;
-            },
-          },
-        ];
-      },
-    });
-    expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
-      { step: "t test:1 audited store", access: "read address_space.nrpages without its lock" },
-      { step: "t test:1 audited store", access: "write address_space.nrpages without its lock" },
+        return function* (): Gen<void> {
+          if (locked) yield* spin_lock_irq(mapping.i_pages.xa_lock);
+          mapping.nrpages++;
+          if (locked) spin_unlock_irq(mapping.i_pages.xa_lock);
+        };
+      });
+    expect(audit(program(false))).toEqual([
+      { step: STEP, access: "read address_space.nrpages without its lock" },
+      { step: STEP, access: "write address_space.nrpages without its lock" },
     ]);
-    expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
+    expect(audit(program(true))).toEqual([]);
   });
 
   test("reports the i_mmap list touched without i_mmap_rwsem held for write", () => {
-    const program = (locked: boolean): Program => ({
-      id: `audit-immap-${locked}`,
-      setup() {
+    const program = (locked: boolean): Program =>
+      oneStep(`audit-immap-${locked}`, () => {
         const mapping = new address_space(new inode("f"));
-        return [
-          {
-            name: "t",
-            run: function* (): Gen<void> {
-              yield S_audit;
-              if (locked) yield* down_write(mapping.i_mmap_rwsem);
-              const mapped = i_mmap(mapping).length > 0;
-              if (locked) up_write(mapping.i_mmap_rwsem);
-              if (!mapped) yield S_audit;
-            },
-          },
-        ];
-      },
-    });
-    expect(auditFootprints(program(false), new RandomStrategy(1), 1)).toEqual([
-      { step: "t test:1 audited store", access: "read address_space.i_mmap[length] without its lock" },
+        return function* (): Gen<void> {
+          if (locked) yield* down_write(mapping.i_mmap_rwsem);
+          const mapped = i_mmap(mapping).length > 0;
+          if (locked) up_write(mapping.i_mmap_rwsem);
+          if (mapped) throw new Error("no VMA was mapped");
+        };
+      });
+    expect(audit(program(false))).toEqual([
+      { step: STEP, access: "read address_space.i_mmap[length] without its lock" },
     ]);
-    expect(auditFootprints(program(true), new RandomStrategy(1), 1)).toEqual([]);
+    expect(audit(program(true))).toEqual([]);
   });
 });
