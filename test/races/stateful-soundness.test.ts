@@ -12,6 +12,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { type RunResult, run } from "../../src/engine/runner.js";
+import { CanonicalWalker } from "../../src/engine/state/canon.js";
 import { walkCoverage } from "../../src/engine/state/coverage.js";
 import { crossCheckMerge } from "../../src/engine/state/crossCheck.js";
 import { StateGraph } from "../../src/engine/state/traceCount.js";
@@ -20,6 +21,7 @@ import { DporStrategy } from "../../src/engine/strategy/dpor.js";
 import { RandomStrategy } from "../../src/engine/strategy/random.js";
 import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
 import { resolvePatches } from "../../src/kernel/patches/index.js";
+import { BUILTIN_SCENARIOS } from "../../src/scenarios/builtins.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
 
@@ -76,6 +78,23 @@ describe.each(SCENARIOS)("%s %j: stateful search against independent evidence", 
     for (const s of sampler.samples) expect(crossCheckMerge(program(name, patches), s, 7)).toBeNull();
   });
 });
+
+test.each(BUILTIN_SCENARIOS.map((sc) => sc.name))(
+  "%s: no model object gains or loses a key after it was first walked (the walk compares keys once)",
+  (name) => {
+    // The fingerprint walk checks an object's keys against its class's key list the first time it meets
+    // the object only (canon.ts shapeFor). With checkKeysAlways it checks on every walk and throws on a
+    // change: 3,000 states of every scenario, every object walked at every arrival.
+    CanonicalWalker.checkKeysAlways = true;
+    try {
+      const st = new StatefulStrategy({ maxStates: 3000 });
+      run(program(name), st, { stopOnFailure: false });
+      expect(st.states).toBeGreaterThan(400); // the smallest scenario has 443
+    } finally {
+      CanonicalWalker.checkKeysAlways = false;
+    }
+  },
+);
 
 test("collapse-vs-writeback: equal fingerprints are equal canonical texts (debug mode)", () => {
   const st = new StatefulStrategy({ checkCollisions: true });

@@ -50,6 +50,10 @@ const T_TYPED = 15;
 
 /** Objects remembered across walks before the stamp table is emptied. */
 const MAX_IDS = 1 << 16;
+/** Stamps stay below this (the table is emptied and numbering restarts), so `stamp << 3` is an int32. */
+const MAX_STAMP = 1 << 27;
+/** Key lists remembered per class or function (an object matching none is walked by a one-off list). */
+const MAX_SHAPES = 7;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -83,17 +87,23 @@ function shapeOf(ctor: unknown, o: object): Shape {
 }
 
 export class CanonicalWalker {
+  /**
+   * Debug mode (soundness tests): check every object's keys on every walk, and throw if an object's keys
+   * changed after they were checked (the walk assumes they never do; see `object`).
+   */
+  static checkKeysAlways = false;
   private count = 0;
   /**
    * Objects are numbered by a stamp, `base + n` for the n-th object of the current walk, kept in `ids`
    * across walks: stamps of earlier walks are below `base`, so the table is not cleared (and regrown) on
-   * every walk, only when it holds more than `MAX_IDS` objects (those of executions long gone).
+   * every walk, only when it holds more than `MAX_IDS` objects (those of executions long gone). Each entry
+   * is `stamp << 3 | tag`: tag k > 0 says the object's keys were found equal to the k-th key list of its
+   * class (or function, for locals) when it was first walked.
    */
   private base = 0;
   private readonly ids = new Map<object, number>();
-  private readonly shapes = new Map<unknown, Shape>();
-  /** Key lists of plain objects (frames' locals) by the function they belong to; see `locals`. */
-  private readonly localShapes = new Map<unknown, Shape>();
+  /** Key lists of class instances by class, and of frames' locals by function; see `shapeFor`. */
+  private readonly shapes = new Map<unknown, Shape[]>();
 
   /**
    * Symmetry: thread id → the id it is renamed to in this walk (fields a class declares in
@@ -107,7 +117,10 @@ export class CanonicalWalker {
   begin(): void {
     this.base += this.count + 1;
     this.count = 0;
-    if (this.ids.size > MAX_IDS) this.ids.clear();
+    if (this.ids.size > MAX_IDS || this.base > MAX_STAMP) {
+      this.ids.clear();
+      this.base = 0;
+    }
   }
 
   value(v: unknown): void {
@@ -159,34 +172,48 @@ export class CanonicalWalker {
    * while the object's keys match it. The words differ from `value(locals)`'s, consistently.
    */
   locals(fn: object, o: object | null): void {
-    if (o === null || this.seen(o) || (o as { constructor?: unknown }).constructor !== Object) {
+    const raw = o === null ? undefined : this.ids.get(o);
+    if (
+      o === null ||
+      (raw !== undefined && raw >> 3 >= this.base) ||
+      (o as { constructor?: unknown }).constructor !== Object
+    ) {
       this.value(o);
       return;
     }
-    let shape = this.localShapes.get(fn);
-    if (shape === undefined || !sameKeys(shape.all, o)) {
-      shape = shapeOf(Object, o);
-      this.localShapes.set(fn, shape);
-    }
-    this.number(o);
+    const shape = this.shapeFor(fn, Object, o, raw);
     this.sink.word(T_OBJECT);
     this.fields(o as Record<string, unknown>, shape);
   }
 
-  /** Whether `o` was numbered in this walk already. */
-  private seen(o: object): boolean {
-    return (this.ids.get(o) ?? -1) >= this.base;
-  }
-
-  /** The number `o` got in this walk, or -1 if it has none yet. */
-  private numberOf(o: object): number {
-    const s = this.ids.get(o) ?? -1;
-    return s >= this.base ? s - this.base : -1;
-  }
-
-  /** Gives `o` the next number. */
-  private number(o: object): void {
-    this.ids.set(o, this.base + this.count++);
+  /**
+   * Numbers `o` (not yet numbered in this walk; `raw`: its entry from earlier walks) and returns the key
+   * list to walk it by, remembered under `owner` (its class, or the function of a frame's locals). An
+   * object's keys are compared with the remembered lists only the first time it is walked: the model's
+   * objects get all their keys when they are made (class fields, object literals) and never add or delete
+   * one (no `delete`, no `Object.assign`/`defineProperty` on model objects), so the match holds for the
+   * object's life. The soundness tests walk with `checkKeysAlways`, which checks that on every walk.
+   */
+  private shapeFor(owner: unknown, ctor: unknown, o: object, raw: number | undefined): Shape {
+    let list = this.shapes.get(owner);
+    if (list === undefined) {
+      list = [];
+      this.shapes.set(owner, list);
+    }
+    let tag = raw === undefined ? 0 : raw & 7;
+    if (tag > 0 && CanonicalWalker.checkKeysAlways && !sameKeys((list[tag - 1] as Shape).all, o)) {
+      throw new Error(`the keys of a ${(ctor as { name?: string }).name} object changed after it was first walked`);
+    }
+    if (tag === 0) {
+      const i = list.findIndex((sh) => sameKeys(sh.all, o));
+      if (i >= 0) tag = i + 1;
+      else if (list.length < MAX_SHAPES) {
+        list.push(shapeOf(ctor, o));
+        tag = list.length;
+      }
+    }
+    this.ids.set(o, ((this.base + this.count++) << 3) | tag);
+    return tag > 0 ? (list[tag - 1] as Shape) : shapeOf(ctor, o);
   }
 
   /** A class instance's (or known plain object's) fields, in its shape's order, after its label. */
@@ -203,13 +230,29 @@ export class CanonicalWalker {
 
   private object(o: object): void {
     const sink = this.sink;
-    const m = this.numberOf(o);
-    if (m >= 0) {
+    const raw = this.ids.get(o);
+    if (raw !== undefined && raw >> 3 >= this.base) {
       sink.word(T_REF);
-      sink.word(m);
+      sink.word((raw >> 3) - this.base);
       return;
     }
-    this.number(o);
+    const ctor = (o as { constructor?: { name?: string } }).constructor;
+    if (
+      ctor !== Object &&
+      ctor !== undefined &&
+      ctor !== Array &&
+      !(o instanceof Map) &&
+      !(o instanceof Set) &&
+      !ArrayBuffer.isView(o) &&
+      !Array.isArray(o)
+    ) {
+      // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
+      const shape = this.shapeFor(ctor, ctor, o, raw);
+      sink.word(T_OBJECT);
+      this.fields(o as Record<string, unknown>, shape);
+      return;
+    }
+    this.ids.set(o, (this.base + this.count++) << 3);
     if (Array.isArray(o)) {
       sink.word(T_ARRAY);
       sink.word(o.length);
@@ -239,18 +282,7 @@ export class CanonicalWalker {
       return;
     }
     sink.word(T_OBJECT);
-    const ctor = (o as { constructor?: { name?: string } }).constructor;
     const rec = o as Record<string, unknown>;
-    if (ctor !== Object && ctor !== undefined) {
-      // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
-      let shape = this.shapes.get(ctor);
-      if (shape === undefined) {
-        shape = shapeOf(ctor, o);
-        this.shapes.set(ctor, shape);
-      } else if (!sameKeys(shape.all, o)) shape = shapeOf(ctor, o);
-      this.fields(rec, shape);
-      return;
-    }
     const keys = Object.keys(o);
     sink.word(keys.length);
     for (let i = 0; i < keys.length; i++) {

@@ -124,4 +124,33 @@ describe("canonical walk", () => {
     // Reached first from the roots, the locals object is then a back-reference, not a second copy.
     expect(walkLocals(locals, [locals])).not.toBe(walkLocals({ i: 1 }, [{ i: 1 }]));
   });
+
+  test("instances of one class with different keys each walk by their own key list", () => {
+    class Bag {
+      a = 1;
+    }
+    const plain = new Bag();
+    const more = Object.assign(new Bag(), { b: 2 });
+    expect(text(plain)).toContain('"Bag{a}"');
+    expect(text(more)).toContain('"Bag{a,b}"');
+    expect(text(plain)).not.toBe(text(more));
+    expect(hash(plain)).toBe(hash(new Bag()));
+  });
+
+  test("keys are compared once per object; checkKeysAlways catches an object that changed them", () => {
+    // The walk's assumption (model objects never gain or lose keys after they are made) is what this
+    // debug mode checks in the soundness tests; an object breaking it is reported, not walked wrongly.
+    class Bag {
+      a = 1;
+    }
+    const bag = new Bag();
+    hash(bag);
+    (bag as unknown as { b: number }).b = 2;
+    CanonicalWalker.checkKeysAlways = true;
+    try {
+      expect(() => hash(bag)).toThrow(/keys of a Bag object changed after it was first walked/);
+    } finally {
+      CanonicalWalker.checkKeysAlways = false;
+    }
+  });
 });
