@@ -191,9 +191,17 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     failureSites,
     verdicts,
     elapsedMs: Date.now() - t0,
-    coverage:
-      earlierMs !== null
-        ? `${strategy.describe()}; resumed from checkpoint ${ck?.path} after ${(earlierMs / 1000).toFixed(1)} s of earlier runs`
-        : strategy.describe(),
+    coverage: strategy.describe() + checkpointNote(ck, earlierMs, strategy.exhausted || first !== null),
   };
+}
+
+/** What a run did with its checkpoint: resumed from it, and where the search can go on from. */
+function checkpointNote(ck: CheckpointOptions | undefined, earlierMs: number | null, over: boolean): string {
+  if (ck === undefined) return "";
+  const resumed =
+    earlierMs === null
+      ? ""
+      : `; resumed from checkpoint ${ck.path} after ${(earlierMs / 1000).toFixed(1)} s of earlier runs`;
+  const saved = over ? `; saved in ${ck.path}` : `; saved in ${ck.path}: the same command goes on from here`;
+  return resumed + saved;
 }

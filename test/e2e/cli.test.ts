@@ -370,6 +370,7 @@ describe("check --checkpoint: a long search in pieces", () => {
     const part = mmrace("check", ...args, "--max-states", "100", "--checkpoint", file, "--json");
     expect(part.code).toBe(0);
     expect(JSON.parse(part.stdout).result).toBe("incomplete");
+    expect(JSON.parse(part.stdout).coverage).toMatch(/saved in .*tvt\.ckpt: the same command goes on from here$/);
     const rest = mmrace("check", ...args, "--checkpoint", file, "--json");
     expect(rest.code).toBe(0);
     const r = JSON.parse(rest.stdout);
@@ -378,7 +379,7 @@ describe("check --checkpoint: a long search in pieces", () => {
     expect(r.search.states).toBe(whole.search.states);
     expect(r.search.transitions).toBe(whole.search.transitions);
     expect(r.terminalStates).toBe(whole.terminalStates);
-    expect(r.coverage).toMatch(/resumed from checkpoint .*tvt\.ckpt after [\d.]+ s of earlier runs/);
+    expect(r.coverage).toMatch(/resumed from checkpoint .*tvt\.ckpt after [\d.]+ s of earlier runs; saved in \S*tvt\.ckpt$/);
   });
 
   test("bad checkpoints: exit 2, one line, the file left alone", () => {
