@@ -379,7 +379,9 @@ describe("check --checkpoint: a long search in pieces", () => {
     expect(r.search.states).toBe(whole.search.states);
     expect(r.search.transitions).toBe(whole.search.transitions);
     expect(r.terminalStates).toBe(whole.terminalStates);
-    expect(r.coverage).toMatch(/resumed from checkpoint .*tvt\.ckpt after [\d.]+ s of earlier runs; saved in \S*tvt\.ckpt$/);
+    expect(r.coverage).toMatch(
+      /resumed from checkpoint .*tvt\.ckpt after [\d.]+ s of earlier runs; saved in \S*tvt\.ckpt$/,
+    );
   });
 
   test("bad checkpoints: exit 2, one line, the file left alone", () => {
