@@ -2,13 +2,13 @@
  * Runs executions of a Program under a Strategy until the strategy is exhausted, a failure is found (by
  * default), or a budget (executions, time) runs out, and aggregates what it saw.
  */
-import { type CheckpointIdentity, readCheckpoint, writeCheckpoint } from "./checkpoint.js";
-import { UsageError } from "./errors.js";
 import { type ExecutionOptions, runExecution } from "./execution.js";
 import type { Program } from "./program.js";
 import type { ExecutionResult, Verdict } from "./result.js";
-import { ReplayStrategy } from "./strategy/replay.js";
+import { type CheckpointOptions, checkpointNote, newTotals, resume, saveRun } from "./resume.js";
 import type { Strategy } from "./strategy/strategy.js";
+
+export type { CheckpointOptions } from "./resume.js";
 
 export interface RunOptions extends ExecutionOptions {
   /** Stop at the first execution that does not complete cleanly. Default true. */
@@ -21,25 +21,6 @@ export interface RunOptions extends ExecutionOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** Resume from this checkpoint file if it exists, and save to it as the run goes and when it stops. */
   readonly checkpoint?: CheckpointOptions;
-}
-
-export interface CheckpointOptions {
-  readonly path: string;
-  readonly identity: CheckpointIdentity;
-  /** Milliseconds between saves (default 60 s); the run also saves when it stops. */
-  readonly everyMs?: number;
-}
-
-/** The runner's totals in a checkpoint. */
-interface SavedTotals {
-  readonly executions: number;
-  readonly steps: number;
-  readonly verdicts: Record<Verdict, number>;
-  readonly terminalStates: string[];
-  readonly failureSites: [string, number][];
-  readonly elapsedMs: number;
-  /** The first failure's schedule: replayed on resume to give the same `first`. */
-  readonly firstChoices: number[] | null;
 }
 
 export interface RunProgress {
@@ -83,78 +64,32 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
   const deadline = opts.timeMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeMs;
   const t0 = Date.now();
   let nextProgress = t0 + 100;
-  let executions = 0;
-  let steps = 0;
-  let first: ExecutionResult | null = null;
-  let terminalStates = new Set<string>();
-  let failureSites = new Map<string, number>();
-  let verdicts: Record<Verdict, number> = {
-    completed: 0,
-    bug: 0,
-    deadlock: 0,
-    "step-limit": 0,
-    "model-error": 0,
-    pruned: 0,
-  };
-  /** Time spent by the runs this one resumes (null: not resumed). */
-  let earlierMs: number | null = null;
   const ck = opts.checkpoint;
-  const save = (): void => {
-    if (ck === undefined || strategy.save === undefined) return;
-    const totals: SavedTotals = {
-      executions,
-      steps,
-      verdicts,
-      terminalStates: [...terminalStates],
-      failureSites: [...failureSites],
-      elapsedMs: (earlierMs ?? 0) + Date.now() - t0,
-      firstChoices: first === null ? null : [...first.choices],
-    };
-    writeCheckpoint(ck.path, { identity: ck.identity, runner: totals, strategy: strategy.save() });
-  };
-  let nextSave = Number.POSITIVE_INFINITY;
-  if (ck !== undefined) {
-    if (strategy.save === undefined || strategy.restore === undefined) {
-      throw new UsageError(`a checkpoint needs a search that can resume (stateful), not ${strategy.name}`);
-    }
-    const saved = readCheckpoint(ck.path, ck.identity);
-    if (saved !== null) {
-      const tot = saved.runner as SavedTotals;
-      strategy.restore(saved.strategy);
-      executions = tot.executions;
-      steps = tot.steps;
-      verdicts = { ...tot.verdicts };
-      terminalStates = new Set(tot.terminalStates);
-      failureSites = new Map(tot.failureSites);
-      earlierMs = tot.elapsedMs;
-      if (tot.firstChoices !== null) first = runExecution(program, new ReplayStrategy(tot.firstChoices), opts);
-    } else {
-      // A new checkpoint is written at once: an unwritable path fails now, not after an hour of search.
-      save();
-    }
-    nextSave = t0 + (ck.everyMs ?? 60_000);
-  }
+  const t = ck === undefined ? newTotals() : resume(program, strategy, ck, opts);
+  const { terminalStates, failureSites, verdicts } = t;
+  const everyMs = ck?.everyMs ?? 60_000;
+  let nextSave = t0 + everyMs;
   /** `maxExecutions` counts this run's executions, not the earlier runs'. */
-  const startExecutions = executions;
+  const startExecutions = t.executions;
   for (;;) {
-    if (executions - startExecutions >= maxExecutions) break;
+    if (t.executions - startExecutions >= maxExecutions) break;
     // A resumed run that had stopped at its failure stops there again.
-    if (first !== null && (stopOnFailure || first.verdict === "model-error")) break;
+    if (t.first !== null && (stopOnFailure || t.first.verdict === "model-error")) break;
     // The clock is read after every execution (~50 ns, against ≥ 10 µs for the shortest execution): at
     // HPAGE_PMD_NR=512 an execution takes tens of ms, and checking every 64th overshot budgets by seconds.
     if (deadline !== Number.POSITIVE_INFINITY && Date.now() >= deadline) break;
     if (!strategy.newExecution()) break;
     const r = runExecution(program, strategy, opts);
     strategy.endExecution(r);
-    executions++;
-    steps += r.steps;
+    t.executions++;
+    t.steps += r.steps;
     verdicts[r.verdict]++;
     if (r.verdict === "completed") {
       if (r.finalState !== null) terminalStates.add(r.finalState);
     } else if (r.verdict !== "pruned") {
       const key = failureKey(r);
       failureSites.set(key, (failureSites.get(key) ?? 0) + 1);
-      if (first === null) first = r;
+      if (t.first === null) t.first = r;
       if (stopOnFailure || r.verdict === "model-error") break;
     }
     if (opts.onProgress !== undefined) {
@@ -162,15 +97,22 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
       if (now >= nextProgress) {
         nextProgress = now + 100;
         const detail = strategy.progress?.() ?? "";
-        opts.onProgress({ executions, steps, failures: failureSites.size, elapsedMs: now - t0, detail });
+        opts.onProgress({
+          executions: t.executions,
+          steps: t.steps,
+          failures: failureSites.size,
+          elapsedMs: now - t0,
+          detail,
+        });
       }
     }
     if (ck !== undefined && Date.now() >= nextSave) {
-      save();
-      nextSave = Date.now() + (ck.everyMs ?? 60_000);
+      saveRun(strategy, ck, t, Date.now() - t0);
+      nextSave = Date.now() + everyMs;
     }
   }
-  save();
+  if (ck !== undefined) saveRun(strategy, ck, t, Date.now() - t0);
+  const first = t.first;
   const outcome: Outcome =
     first?.verdict === "model-error"
       ? "model-error"
@@ -184,24 +126,13 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
   return {
     outcome,
     first,
-    executions,
-    steps,
+    executions: t.executions,
+    steps: t.steps,
     exhaustive: strategy.exhausted,
     terminalStates,
     failureSites,
     verdicts,
     elapsedMs: Date.now() - t0,
-    coverage: strategy.describe() + checkpointNote(ck, earlierMs, strategy.exhausted || first !== null),
+    coverage: strategy.describe() + checkpointNote(ck, t, strategy.exhausted || first !== null),
   };
-}
-
-/** What a run did with its checkpoint: resumed from it, and where the search can go on from. */
-function checkpointNote(ck: CheckpointOptions | undefined, earlierMs: number | null, over: boolean): string {
-  if (ck === undefined) return "";
-  const resumed =
-    earlierMs === null
-      ? ""
-      : `; resumed from checkpoint ${ck.path} after ${(earlierMs / 1000).toFixed(1)} s of earlier runs`;
-  const saved = over ? `; saved in ${ck.path}` : `; saved in ${ck.path}: the same command goes on from here`;
-  return resumed + saved;
 }
