@@ -7,8 +7,9 @@
  *    shorter. Each candidate is replayed leniently (a choice that cannot run is replaced; past the end the
  *    run continues without preemption) and kept if it fails the same way and scores better.
  * 2. To reach the true minimum of preemptions, bounded DFS at bounds 0 .. p-1 looks for the same failure;
- *    the first one it finds has the fewest preemptions of any (iterative context bounding). Greedy passes
- *    then shorten it.
+ *    the first one it finds has the fewest preemptions of any (iterative context bounding). It cuts
+ *    branches after the running thread's local steps, which keeps a schedule with no more preemptions for
+ *    every one it cuts (strategy/dfs.ts). Greedy passes then shorten it.
  * Both stop at an execution budget; the result is always a failing, replayable execution.
  */
 import { runExecution } from "./execution.js";
@@ -71,7 +72,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   // Prove or improve the preemption count with bounded DFS.
   let minimal = best.preemptions === 0 || opts.provenMinimal === true;
   if (!minimal && spent < budget) {
-    const dfs = new DfsStrategy(best.preemptions - 1);
+    const dfs = new DfsStrategy(best.preemptions - 1, 0, { localSteps: true });
     let found: ExecutionResult | null = null;
     while (spent < budget && !overTime() && dfs.newExecution()) {
       const r = runExecution(program, dfs, { maxSteps: opts.maxSteps });

@@ -79,7 +79,7 @@ export function runMatrix(
       if (f !== null && f.verdict !== "model-error") {
         // The fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest bound.
         const left = o.cellTimeMs === undefined ? undefined : Math.max(1000, o.cellTimeMs - (Date.now() - t0));
-        const d = run(p, new DfsStrategy(bound), { timeMs: left, onProgress: o.onProgress });
+        const d = run(p, new DfsStrategy(bound, 0, { localSteps: true }), { timeMs: left, onProgress: o.onProgress });
         if (d.first !== null && d.first.verdict !== "model-error") {
           f = d.first;
           preemptions = d.first.preemptions;

@@ -11,9 +11,19 @@
  *
  * Each execution replays the prefix to its branch point from scratch (generators cannot be copied), then
  * continues with the default choice: the previous thread if enabled, else the lowest enabled id.
+ *
+ * `localSteps` (for proofs of the fewest preemptions; off by default, so that plain DFS runs every
+ * interleaving once): when the thread that ran the previous step runs again and its step touches nothing
+ * shared (an empty footprint, no wait at either end), the other branches at that point are cut. A schedule
+ * that switched to u there has an equivalent one that runs the local step first and then switches (same
+ * bugs, final states and deadlocks: the step commutes with everything and stays enabled) with no more
+ * preemptions: the switch costs at most what it did, and taking the local step out of its later place
+ * never adds a switch (x, local, y becomes x, y: one switch at most where there were one or two).
  */
 import { UsageError } from "../errors.js";
 import type { ExecutionResult } from "../result.js";
+import { rt } from "../runtime.js";
+import type { StateProbe } from "../state/probe.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
@@ -26,6 +36,8 @@ interface Node {
   /** Bitmask of thread ids already explored here. */
   tried: number;
   chosen: number;
+  /** Whether the chosen thread was resuming from a wait. */
+  fromWait: boolean;
 }
 
 export class DfsStrategy implements Strategy {
@@ -42,6 +54,9 @@ export class DfsStrategy implements Strategy {
   private step = 0;
   private preemptions = 0;
   executions = 0;
+  /** Branches cut after local steps (see `localSteps`). */
+  localCuts = 0;
+  private readonly localSteps: boolean;
 
   /**
    * @param maxPreemptions the last pass's bound
@@ -51,7 +66,9 @@ export class DfsStrategy implements Strategy {
   constructor(
     readonly maxPreemptions: number,
     firstBound = 0,
+    opts: { readonly localSteps?: boolean } = {},
   ) {
+    this.localSteps = opts.localSteps ?? false;
     if (!Number.isInteger(maxPreemptions) || maxPreemptions < 0) {
       throw new UsageError("the preemption bound must be a whole number ≥ 0");
     }
@@ -69,8 +86,9 @@ export class DfsStrategy implements Strategy {
     return true;
   }
 
-  nextThread(enabled: readonly number[], current: number): number {
+  nextThread(enabled: readonly number[], current: number, state?: StateProbe): number {
     const i = this.step++;
+    if (this.localSteps && i > 0 && i > this.prefixLen - 1 && state !== undefined) this.cutAfterLocal(i - 1, state);
     let pick: number;
     if (i < this.prefixLen) {
       const node = this.nodes[i] as Node;
@@ -88,10 +106,23 @@ export class DfsStrategy implements Strategy {
         pre: this.preemptions,
         tried: 1 << pick,
         chosen: pick,
+        fromWait: state?.waiting(pick) ?? true,
       });
     }
     if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) this.preemptions++;
     return pick;
+  }
+
+  /** After node `i`'s step ran: cut its other branches if it was the running thread's local step. */
+  private cutAfterLocal(i: number, state: StateProbe): void {
+    const node = this.nodes[i] as Node;
+    const t = node.chosen;
+    if (t !== node.prev || node.fromWait || state.waiting(t) || rt.fpLen !== 0) return;
+    for (const u of node.enabled) {
+      if ((node.tried & (1 << u)) !== 0) continue;
+      node.tried |= 1 << u;
+      this.localCuts++;
+    }
   }
 
   endExecution(_r: ExecutionResult): void {

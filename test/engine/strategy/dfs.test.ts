@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { failureKey, run } from "../../../src/engine/runner.js";
 import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
 import { binomial, distinct, explore, factorial } from "../drive.js";
-import { abba, independent, LU_CHECK, leaky, lostUpdate, resetLeak } from "../programs.js";
+import { abba, atomicity3, independent, LU_CHECK, leaky, lostUpdate, resetLeak } from "../programs.js";
 
 /**
  * Independent oracle for n threads of k steps that never block: every arrangement of the multiset
@@ -225,5 +225,29 @@ describe("DFS replay of its prefixes", () => {
   test("the bound must be a whole number", () => {
     expect(() => new DfsStrategy(-1)).toThrow(/preemption bound/);
     expect(() => new DfsStrategy(1.5)).toThrow(/preemption bound/);
+  });
+});
+
+describe("local steps (the shrinker's proof of the fewest preemptions)", () => {
+  test.each([
+    ["lost update, 3 local steps per thread", () => lostUpdate(3), 1],
+    ["atomicity3, 2 local steps per thread", () => atomicity3(2), 2],
+  ])("%s: the same fewest preemptions, none below, in fewer executions", (_name, mk, fewest) => {
+    // Cutting the other branches after the running thread's local step keeps, for every schedule, one
+    // with no more preemptions (dfs.ts): the bug is found at the same bound, and the pass below it is
+    // still exhaustive and finds nothing.
+    const plain = new DfsStrategy(fewest);
+    const a = run(mk(), plain, { stopOnFailure: false });
+    const cut = new DfsStrategy(fewest, 0, { localSteps: true });
+    const b = run(mk(), cut, { stopOnFailure: false });
+    expect(a.first?.preemptions).toBe(fewest);
+    expect(b.first?.preemptions).toBe(fewest);
+    expect([...b.failureSites.keys()]).toEqual([...a.failureSites.keys()]);
+    expect(cut.localCuts).toBeGreaterThan(0);
+    expect(cut.executions).toBeLessThan(plain.executions);
+    const below = new DfsStrategy(fewest - 1, 0, { localSteps: true });
+    const c = run(mk(), below, { stopOnFailure: false });
+    expect(below.exhausted).toBe(true);
+    expect(c.failureSites.size).toBe(0);
   });
 });
