@@ -149,18 +149,25 @@ export function* __delete_from_page_cache(page: Page, shadow: XaEntry): Gen<void
 
 const FN_page_cache_free_page = fn("page_cache_free_page", F, 235);
 const S_pcfp_sub = site(F, 245, "page_cache_free_page", "page_ref_sub(page, thp_nr_pages(page))");
+const S_pcfp_count = site(F, 246, "page_cache_free_page", "VM_BUG_ON_PAGE(page_count(page) <= 0, page)");
 const S_pcfp_put = site(F, 248, "page_cache_free_page", "put_page(page)");
 
 /**
  * page_cache_free_page (filemap.c:235–250): drop the page cache's references: nr for a THP (then
  * VM_BUG_ON_PAGE(page_count(page) <= 0) at :246: the caller still holds one), one for a small page.
+ * The subtraction and the count read for the assertion are two atomic accesses in C, each its own step:
+ * another CPU's put_page can land between them.
  */
 function* page_cache_free_page(_mapping: address_space, page: Page): Gen<void> {
   enterFn(FN_page_cache_free_page);
   if (PageTransHuge(page)) {
     page_ref_sub(page, thp_nr_pages(page));
-    VM_BUG_ON_PAGE(() => page_count(page) <= 0, page, at(246), "page_count(page) <= 0");
     yield S_pcfp_sub;
+    if (kconfig.current.DEBUG_VM) {
+      // Without CONFIG_DEBUG_VM the kernel does not read the count again: no second step.
+      VM_BUG_ON_PAGE(() => page_count(page) <= 0, page, at(246), "page_count(page) <= 0");
+      yield S_pcfp_count;
+    }
   } else {
     put_page(page);
     yield S_pcfp_put;
@@ -371,6 +378,8 @@ const S_fle_mapping = site(F, 2101, "find_lock_entries", "page->mapping != mappi
 const S_fle_unlock = site(F, 2111, "find_lock_entries", "unlock_page(page)");
 const S_fle_put = site(F, 2113, "find_lock_entries", "put_page(page)");
 const S_fle_next = site(F, 2115, "find_lock_entries", "PageTransHuge(page): skip the rest of the THP");
+const S_fle_nr_pages = site(F, 2116, "find_lock_entries", "nr_pages = thp_nr_pages(page)");
+const S_fle_xas_set = site(F, 2119, "find_lock_entries", "xas_set(&xas, page->index + nr_pages)");
 
 /**
  * find_lock_entries - lock and collect the cache entries of a range
@@ -407,6 +416,7 @@ export function* find_lock_entries(
     page: null as XaEntry,
     action: "add" as "add" | "unlock" | "put",
     thp: false,
+    nr_pages: 1,
   });
   rcu_read_lock();
   for (;;) {
@@ -461,16 +471,19 @@ export function* find_lock_entries(
       L.indices[L.pvec.nr] = L.xas.xa_index;
       if (pagevec_add(L.pvec, e) === 0) break;
     }
-    // next: (:2114–2121)
+    // next: (:2114–2121). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
+    // may no longer hold a reference to (after put_page): each its own step.
     if (!xa_is_value(e)) {
       const page = e as Page;
       L.thp = PageTransHuge(page);
       if (L.thp) {
-        const nr_pages = thp_nr_pages(page);
-        xas_set(L.xas, page_index_read(page) + nr_pages);
+        yield S_fle_nr_pages;
+        L.nr_pages = thp_nr_pages(page);
+        yield S_fle_xas_set;
+        xas_set(L.xas, page_index_read(page) + L.nr_pages);
       }
       yield S_fle_next;
-      if (L.thp && L.xas.xa_index < thp_nr_pages(page)) break;
+      if (L.thp && L.xas.xa_index < L.nr_pages) break;
     }
   }
   rcu_read_unlock();
