@@ -5,7 +5,8 @@
  *
  * File: the line `MMRACE-CHECKPOINT 1`, a 4-byte length and a JSON header, then each binary buffer as an
  * 8-byte length and its bytes (a fingerprint table can exceed what one JSON string holds). It is written
- * to `FILE.tmp` and renamed over FILE, so a crash while writing leaves the previous checkpoint whole.
+ * to a new temporary file beside FILE (`FILE.<pid>.tmp`, created exclusively: never someone's file) and
+ * renamed over FILE, so a crash while writing leaves the previous checkpoint whole.
  * A checkpoint names what it belongs to (program, strategy options, build); reading it for anything else
  * is a usage error, never a silent mix of two searches.
  */
@@ -43,10 +44,10 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
     JSON.stringify({ identity: c.identity, runner: c.runner, strategy: c.strategy.data }),
     "utf8",
   );
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}.tmp`;
   let fd: number;
   try {
-    fd = fs.openSync(tmp, "w");
+    fd = fs.openSync(tmp, "wx");
   } catch (e) {
     throw new UsageError(`cannot write checkpoint ${tmp}: ${(e as Error).message}`);
   }
@@ -65,9 +66,13 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
       }
     }
     fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // A full disk, say: the previous checkpoint stays, the partial one goes.
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write checkpoint ${path}: ${(e as Error).message}`);
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, path);
 }
 

@@ -114,6 +114,17 @@ describe("checkpoints of the stateful search", () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
+  test("writing goes through a temporary file of its own: a user's FILE.tmp is not touched", () => {
+    const file = freshFile();
+    fs.writeFileSync(`${file}.tmp`, "mine\n");
+    run(independent(2, 2), new StatefulStrategy(), { checkpoint: { path: file, identity: ID } });
+    expect(fs.readFileSync(`${file}.tmp`, "utf8")).toBe("mine\n");
+    expect(readCheckpoint(file, ID)).not.toBeNull();
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(file)) && f.endsWith(".tmp"))).toEqual([
+      `${path.basename(file)}.tmp`,
+    ]);
+  });
+
   test("a file that is not a checkpoint is refused and not overwritten", () => {
     const file = freshFile();
     fs.writeFileSync(file, "my notes\n");
