@@ -181,20 +181,21 @@ export class CanonicalWalker {
       this.value(o);
       return;
     }
-    const shape = this.shapeFor(fn, Object, o, raw);
+    const shape = this.shapeFor(fn, Object, o, raw, this.base + this.count++);
     this.sink.word(T_OBJECT);
     this.fields(o as Record<string, unknown>, shape);
   }
 
   /**
-   * Numbers `o` (not yet numbered in this walk; `raw`: its entry from earlier walks) and returns the key
-   * list to walk it by, remembered under `owner` (its class, or the function of a frame's locals). An
+   * Returns the key list to walk `o` by (just numbered `stamp` in this walk; `raw`: its entry from
+   * earlier walks), remembered under `owner` (its class, or the function of a frame's locals), and keeps
+   * in `o`'s entry which list matched. An
    * object's keys are compared with the remembered lists only the first time it is walked: the model's
    * objects get all their keys when they are made (class fields, object literals) and never add or delete
    * one (no `delete`, no `Object.assign`/`defineProperty` on model objects), so the match holds for the
    * object's life. The soundness tests walk with `checkKeysAlways`, which checks that on every walk.
    */
-  private shapeFor(owner: unknown, ctor: unknown, o: object, raw: number | undefined): Shape {
+  private shapeFor(owner: unknown, ctor: unknown, o: object, raw: number | undefined, stamp: number): Shape {
     let list = this.shapes.get(owner);
     if (list === undefined) {
       list = [];
@@ -212,7 +213,7 @@ export class CanonicalWalker {
         tag = list.length;
       }
     }
-    this.ids.set(o, ((this.base + this.count++) << 3) | tag);
+    this.ids.set(o, (stamp << 3) | tag);
     return tag > 0 ? (list[tag - 1] as Shape) : shapeOf(ctor, o);
   }
 
@@ -236,52 +237,56 @@ export class CanonicalWalker {
       sink.word((raw >> 3) - this.base);
       return;
     }
+    const stamp = this.base + this.count++;
+    const kind = Array.isArray(o)
+      ? T_ARRAY
+      : o instanceof Map
+        ? T_MAP
+        : o instanceof Set
+          ? T_SET
+          : ArrayBuffer.isView(o)
+            ? T_TYPED
+            : T_OBJECT;
     const ctor = (o as { constructor?: { name?: string } }).constructor;
-    if (
-      ctor !== Object &&
-      ctor !== undefined &&
-      ctor !== Array &&
-      !(o instanceof Map) &&
-      !(o instanceof Set) &&
-      !ArrayBuffer.isView(o) &&
-      !Array.isArray(o)
-    ) {
+    if (kind === T_OBJECT && ctor !== Object && ctor !== undefined) {
       // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
-      const shape = this.shapeFor(ctor, ctor, o, raw);
+      const shape = this.shapeFor(ctor, ctor, o, raw, stamp);
       sink.word(T_OBJECT);
       this.fields(o as Record<string, unknown>, shape);
       return;
     }
-    this.ids.set(o, (this.base + this.count++) << 3);
-    if (Array.isArray(o)) {
-      sink.word(T_ARRAY);
-      sink.word(o.length);
-      for (let i = 0; i < o.length; i++) this.value(o[i]);
-      return;
-    }
-    if (o instanceof Map) {
-      sink.word(T_MAP);
-      sink.word(o.size);
-      for (const [k, x] of o) {
-        this.value(k);
-        this.value(x);
+    this.ids.set(o, stamp << 3);
+    sink.word(kind);
+    switch (kind) {
+      case T_ARRAY: {
+        const a = o as unknown[];
+        sink.word(a.length);
+        for (let i = 0; i < a.length; i++) this.value(a[i]);
+        return;
       }
-      return;
+      case T_MAP: {
+        const m = o as Map<unknown, unknown>;
+        sink.word(m.size);
+        for (const [k, x] of m) {
+          this.value(k);
+          this.value(x);
+        }
+        return;
+      }
+      case T_SET: {
+        const set = o as Set<unknown>;
+        sink.word(set.size);
+        for (const k of set) this.value(k);
+        return;
+      }
+      case T_TYPED: {
+        const v = o as ArrayBufferView;
+        const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+        sink.word(bytes.length);
+        for (let i = 0; i < bytes.length; i++) sink.word(bytes[i] as number);
+        return;
+      }
     }
-    if (o instanceof Set) {
-      sink.word(T_SET);
-      sink.word(o.size);
-      for (const k of o) this.value(k);
-      return;
-    }
-    if (ArrayBuffer.isView(o)) {
-      const bytes = new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
-      sink.word(T_TYPED);
-      sink.word(bytes.length);
-      for (let i = 0; i < bytes.length; i++) sink.word(bytes[i] as number);
-      return;
-    }
-    sink.word(T_OBJECT);
     const rec = o as Record<string, unknown>;
     const keys = Object.keys(o);
     sink.word(keys.length);
