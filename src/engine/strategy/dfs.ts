@@ -22,8 +22,8 @@
  */
 import { UsageError } from "../errors.js";
 import type { ExecutionResult } from "../result.js";
-import { rt } from "../runtime.js";
 import type { StateProbe } from "../state/probe.js";
+import { stepWasLocal } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
@@ -86,9 +86,10 @@ export class DfsStrategy implements Strategy {
     return true;
   }
 
-  nextThread(enabled: readonly number[], current: number, state?: StateProbe): number {
+  nextThread(enabled: readonly number[], current: number, state: StateProbe): number {
     const i = this.step++;
-    if (this.localSteps && i > 0 && i > this.prefixLen - 1 && state !== undefined) this.cutAfterLocal(i - 1, state);
+    // The step of node i − 1 just ran, for the first time if that node is past the replayed prefix.
+    if (this.localSteps && i > 0 && i >= this.prefixLen) this.cutAfterLocal(i - 1, state);
     let pick: number;
     if (i < this.prefixLen) {
       const node = this.nodes[i] as Node;
@@ -106,7 +107,7 @@ export class DfsStrategy implements Strategy {
         pre: this.preemptions,
         tried: 1 << pick,
         chosen: pick,
-        fromWait: state?.waiting(pick) ?? true,
+        fromWait: state.waiting(pick),
       });
     }
     if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) this.preemptions++;
@@ -117,7 +118,7 @@ export class DfsStrategy implements Strategy {
   private cutAfterLocal(i: number, state: StateProbe): void {
     const node = this.nodes[i] as Node;
     const t = node.chosen;
-    if (t !== node.prev || node.fromWait || state.waiting(t) || rt.fpLen !== 0) return;
+    if (t !== node.prev || !stepWasLocal(node.fromWait, state.waiting(t))) return;
     for (const u of node.enabled) {
       if ((node.tried & (1 << u)) !== 0) continue;
       node.tried |= 1 << u;

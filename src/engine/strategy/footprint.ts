@@ -16,6 +16,15 @@ export function currentFootprint(): Int32Array {
   return out;
 }
 
+/**
+ * Whether the step that just ran was local: it read, wrote and locked no shared object (its footprint is
+ * empty) and neither started nor ended at a wait. Such a step commutes with every step of every other
+ * thread and stays enabled whatever they do; the stateful search and bounded DFS cut branches after it.
+ */
+export function stepWasLocal(fromWait: boolean, waitsNow: boolean): boolean {
+  return !fromWait && !waitsNow && rt.fpLen === 0;
+}
+
 /** Whether two steps of different threads may not commute. */
 export function dependent(a: Footprint, b: Footprint): boolean {
   if (a === null || b === null) return true;

@@ -33,7 +33,7 @@ import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
 import type { StateGraph } from "../state/traceCount.js";
-import { childSleep, currentFootprint, type Footprint, lowestBit, popcount } from "./footprint.js";
+import { childSleep, currentFootprint, type Footprint, lowestBit, popcount, stepWasLocal } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
 
 interface Node {
@@ -199,7 +199,9 @@ export class StatefulStrategy implements Strategy {
       if (this.sleepSets) sleep = childSleep(parent, t, fpT, fp);
     }
     state.fingerprint(this.symmetry);
-    if (parent !== null && this.localSteps && fpT !== null && fpT.length === 0) this.localStep(parent, state);
+    if (parent !== null && this.localSteps && stepWasLocal(parent.fromWait, state.waiting(parent.chosen))) {
+      this.localStep(parent, state);
+    }
     let index = -1;
     if (this.graph !== null) {
       index = this.graph.state(state.lo, state.hi);
