@@ -102,11 +102,15 @@ export function readCheckpoint(path: string, identity: CheckpointIdentity): Chec
     throw notOne();
   }
   at += headerLen;
+  const u64At = (i: number): number => {
+    if (i + 8 > bytes.length) throw notOne(); // truncated
+    return Number(bytes.readBigUInt64LE(i));
+  };
   const buffers: Uint8Array[] = [];
-  const count = readU64(bytes, at);
+  const count = u64At(at);
   at += 8;
   for (let i = 0; i < count; i++) {
-    const n = readU64(bytes, at);
+    const n = u64At(at);
     at += 8;
     if (at + n > bytes.length) throw notOne();
     // A copy with its own aligned buffer (typed views of 4-byte words need alignment).
@@ -133,9 +137,4 @@ function u64(n: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(BigInt(n));
   return b;
-}
-
-function readU64(b: Buffer, at: number): number {
-  if (at + 8 > b.length) throw new UsageError("checkpoint truncated");
-  return Number(b.readBigUInt64LE(at));
 }

@@ -57,7 +57,7 @@ export interface CheckOptions extends RunConfig {
   readonly noShrink?: boolean;
   /** Resume the search from this checkpoint file if it exists; save it there as the search goes. */
   readonly checkpoint?: string;
-  /** Seconds between checkpoint saves (default 60). */
+  /** Seconds between checkpoint saves (default: the runner's, 60). */
   readonly checkpointEverySeconds?: number;
   /** Wall-time budget for shrinking, ms (default 10 s: long executions at HPAGE_PMD_NR=512 shrink slowly). */
   readonly shrinkTimeMs?: number;
@@ -227,7 +227,7 @@ function checkpointOptions(p: ScenarioProgram, strategy: Strategy, o: CheckOptio
       : "";
   return {
     path: o.checkpoint,
-    everyMs: (o.checkpointEverySeconds ?? 60) * 1000,
+    everyMs: o.checkpointEverySeconds === undefined ? undefined : o.checkpointEverySeconds * 1000,
     identity: {
       program: `${p.id} patches=[${patches}]`,
       strategy: `${strategy.name}${options}`,

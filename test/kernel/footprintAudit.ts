@@ -6,8 +6,9 @@
  *
  * In an audited run every shared object (struct page, XArray and node, inode, address_space, VMA,
  * spinlock, rw_semaphore) is a Proxy from its constructor on (runtime.ts `shared`), and so are a node's
- * slot array, a VMA's PTE array and a mapping's list of VMAs (i_mmap). While a step runs (`rt.stepping`: not wait conditions, final-state
- * checks or reports) every field access is logged, and after the step each must be covered:
+ * slot array, a VMA's PTE array and a mapping's list of VMAs (i_mmap). While a step runs (`rt.stepping`:
+ * not wait conditions, final-state checks or reports) every field access is logged, and after the step
+ * each must be covered:
  * - a field with a footprint id (a page field or flag bit, a slot, a node's ->parent, xa_head,
  *   i_writecount, nr_thps, a lock word...): a changed value needs a write (or lock) of that id, a read any
  *   access to it. A read of a page's whole flag word is covered by any of its flag bits (which bit a test
