@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -351,6 +352,20 @@ describe("help and version", () => {
       expect(r.stdout).toContain(SITE);
     }
   });
+});
+
+test("a reader that closes the pipe early (`mmrace check --help | head -1`) gets no EPIPE stack trace", async () => {
+  // The read end is closed before mmrace writes, so every write fails with EPIPE; that must be dropped
+  // quietly, and the exit code stays the command's own (0 for --help).
+  const child = spawn(process.execPath, [BIN, "check", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.on("close", done));
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
 });
 
 test("the bin is executable, so `npx mmrace` runs it (npm ci builds it through prepare → build)", () => {
