@@ -15,6 +15,7 @@ import { type RunResult, run } from "../../src/engine/runner.js";
 import { CanonicalWalker } from "../../src/engine/state/canon.js";
 import { walkCoverage } from "../../src/engine/state/coverage.js";
 import { crossCheckMerge } from "../../src/engine/state/crossCheck.js";
+import { symmetryMode } from "../../src/engine/state/probe.js";
 import { StateGraph } from "../../src/engine/state/traceCount.js";
 import { DfsStrategy } from "../../src/engine/strategy/dfs.js";
 import { DporStrategy } from "../../src/engine/strategy/dpor.js";
@@ -122,6 +123,37 @@ test("truncate-vs-truncate: symmetry merges swapped writers, and the merges repl
     expect(crossCheckMerge(program("truncate-vs-truncate"), s, 11)).toBeNull();
   }
 });
+
+test.each([
+  ["truncate-vs-truncate", [], undefined],
+  ["truncate-vs-truncate", ["hugh-deletions"], undefined],
+  // Three threads, two of them interchangeable; a prefix of the search (the same prefix both ways).
+  ["collapse-vs-two-truncates", ["hugh-deletions"], 4000],
+] as [string, string[], number | undefined][])(
+  "%s %j: ordering swapped writers by signature visits exactly the states that walking every renaming does",
+  (name, patches, maxStates) => {
+    // Both ways pick one representative per set of states equal up to swapping the writers (the signature
+    // ignores thread ids; equal signatures fall back to the lowest hash over renamings), so the search must
+    // take the same path: equal counts of states, transitions and executions, and the same outcomes.
+    const counts = (bySignature: boolean) => {
+      symmetryMode.bySignature = bySignature;
+      try {
+        const st = new StatefulStrategy({ maxStates });
+        const r = run(program(name, patches), st, { stopOnFailure: false });
+        return {
+          states: st.states,
+          transitions: st.transitions,
+          executions: r.executions,
+          sites: sites(r),
+          finals: [...r.terminalStates].sort(),
+        };
+      } finally {
+        symmetryMode.bySignature = true;
+      }
+    };
+    expect(counts(true)).toEqual(counts(false));
+  },
+);
 
 test("a scenario small enough for plain DFS: one execution per path of the state graph; DFS, DPOR and the stateful search agree", () => {
   // truncate-vs-truncate under landed-5.16 at HPAGE_PMD_NR=2: the filemap lock serialises most of the two

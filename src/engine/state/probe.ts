@@ -6,7 +6,7 @@ import type { Program } from "../program.js";
 import type { ThreadState } from "../runtime.js";
 import { CanonicalWalker } from "./canon.js";
 import { HashSink, TextSink } from "./sinks.js";
-import { symmetryPerms, walkState } from "./stateOf.js";
+import { symmetryPerms, threadSignature, walkState } from "./stateOf.js";
 
 export interface StateProbe {
   /**
@@ -34,17 +34,49 @@ const hashWalker = new CanonicalWalker(hashSink);
 const textSink = new TextSink();
 const textWalker = new CanonicalWalker(textSink);
 
-/** Symmetry renamings per program, computed once. */
-const permsOf = new WeakMap<Program, number[][] | null>();
+/** A program's symmetry: its groups of interchangeable threads and every renaming they allow. */
+interface Symmetry {
+  readonly groups: readonly (readonly number[])[];
+  readonly perms: readonly number[][];
+}
 
-function perms(program: Program, n: number): number[][] | null {
-  let p = permsOf.get(program);
-  if (p === undefined) {
-    const groups = program.symmetry?.() ?? [];
-    p = groups.some((g) => g.length > 1) ? symmetryPerms(n, groups) : null;
-    permsOf.set(program, p);
+/** Symmetry per program, computed once; null when no two threads are interchangeable. */
+const symmetryOf = new WeakMap<Program, Symmetry | null>();
+
+function symmetry(program: Program, n: number): Symmetry | null {
+  let sym = symmetryOf.get(program);
+  if (sym === undefined) {
+    const groups = (program.symmetry?.() ?? []).filter((g) => g.length > 1).map((g) => [...g].sort((a, b) => a - b));
+    sym = groups.length === 0 ? null : { groups, perms: symmetryPerms(n, groups) };
+    symmetryOf.set(program, sym);
   }
-  return p;
+  return sym;
+}
+
+/**
+ * Whether symmetry orders threads by signature before walking (one walk) or always walks every renaming
+ * and keeps the lowest hash. Both pick one representative per set of states equal up to a swap, so a
+ * search visits the same number of states either way; the soundness tests compare the two.
+ */
+export const symmetryMode = { bySignature: true };
+
+/**
+ * The renaming that puts each group's threads in the order of their signatures (threadSignature), or null
+ * when two threads of a group have equal signatures. The signature does not depend on a thread's id, so
+ * the threads of two states that differ only by a swap are put in the same order: a canonical renaming
+ * found with one walk instead of one per renaming.
+ */
+function orderBySignature(sym: Symmetry, threads: readonly ThreadState[]): number[] | null {
+  const perm = Array.from({ length: threads.length }, (_, i) => i);
+  for (const g of sym.groups) {
+    const sigs = g.map((t) => threadSignature(threads[t] as ThreadState));
+    const byOrder = g.map((_, i) => i).sort((a, b) => (sigs[a] as number) - (sigs[b] as number));
+    for (let i = 0; i < byOrder.length; i++) {
+      if (i > 0 && sigs[byOrder[i] as number] === sigs[byOrder[i - 1] as number]) return null;
+      perm[g[byOrder[i] as number] as number] = g[i] as number;
+    }
+  }
+  return perm;
 }
 
 export function makeProbe(program: Program, threads: readonly ThreadState[]): StateProbe {
@@ -55,9 +87,9 @@ export function makeProbe(program: Program, threads: readonly ThreadState[]): St
     threads: threads.length,
     fingerprint(symmetric = true): void {
       const h = hashSink.h;
-      const ps = symmetric ? perms(program, threads.length) : null;
+      const sym = symmetric ? symmetry(program, threads.length) : null;
       probe.perm = null;
-      if (ps === null) {
+      if (sym === null) {
         h.reset();
         walkState(hashWalker, program, threads);
         h.finish();
@@ -65,7 +97,18 @@ export function makeProbe(program: Program, threads: readonly ThreadState[]): St
         probe.hi = h.hi;
         return;
       }
-      // The canonical representative: the renaming whose walk hashes lowest.
+      const ordered = symmetryMode.bySignature ? orderBySignature(sym, threads) : null;
+      if (ordered !== null) {
+        h.reset();
+        walkState(hashWalker, program, threads, ordered);
+        h.finish();
+        probe.lo = h.lo;
+        probe.hi = h.hi;
+        probe.perm = ordered;
+        return;
+      }
+      // Signatures tie: the canonical representative is the renaming whose walk hashes lowest.
+      const ps = sym.perms;
       let best = -1;
       for (let i = 0; i < ps.length; i++) {
         h.reset();

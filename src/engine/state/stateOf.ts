@@ -80,6 +80,33 @@ function fnName(fn: FnInfo): KnownText {
   return k;
 }
 
+/**
+ * A cheap summary of a thread's control state: whether it finished, the site it waits at, the site it is
+ * stopped at, and each frame's function, site and call count. It never includes the thread's id, so two
+ * interchangeable threads in swapped states get swapped signatures. Symmetry orders interchangeable
+ * threads by it (probe.ts); equal signatures, or a collision of this 32-bit mix, only mean that order
+ * cannot decide and every renaming is walked.
+ */
+export function threadSignature(th: ThreadState): number {
+  let h = th.done ? 0x2545f491 : 0x68e31da4;
+  h = mix(h, th.wait === null ? 0 : th.wait.site.key);
+  h = mix(h, th.site === null ? 0 : th.site.key);
+  const frames = th.frames;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as (typeof frames)[number];
+    h = mix(h, fnName(f.fn).a);
+    h = mix(h, f.site === null ? 0 : f.site.key);
+    h = mix(h, f.calls);
+  }
+  return h >>> 0;
+}
+
+/** One round of a MurmurHash3-style mix. */
+function mix(h: number, x: number): number {
+  const m = h ^ Math.imul(x | 0, 0xcc9e2d51);
+  return (Math.imul((m << 13) | (m >>> 19), 5) + 0xe6546b64) | 0;
+}
+
 export function walkThread(w: CanonicalWalker, th: ThreadState): void {
   const sink = w.sink;
   sink.word(th.done ? 1 : 0);
