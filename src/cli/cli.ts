@@ -211,12 +211,17 @@ Examples:
       int("--preemptions", 0, 50),
     )
     .option("--time <seconds>", "time budget per cell (default 60)", int("--time", 1))
+    .option(
+      "--jobs <n>",
+      "cells run at once, each on its own worker thread (default: the number of cores)",
+      int("--jobs", 1, 256),
+    )
     .description("run every scenario under every patch column and tabulate which patch closes which race")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace matrix\n  mmrace matrix --scenario collapse-vs-truncate --patch landed-5.16 --json\n  mmrace matrix --no-debug-vm",
+      "\nExamples:\n  mmrace matrix\n  mmrace matrix --scenario collapse-vs-truncate --patch landed-5.16 --json\n  mmrace matrix --no-debug-vm --jobs 1",
     )
-    .action((opts: MatrixCliOptions) => setExit(matrixCommand(opts)));
+    .action(async (opts: MatrixCliOptions) => setExit(await matrixCommand(opts)));
   program
     .command("help")
     .argument("[command]", "command to explain")

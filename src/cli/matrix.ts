@@ -1,6 +1,9 @@
 /** `mmrace matrix`: every scenario under every patch column, as a table or JSON. */
+
+import { availableParallelism } from "node:os";
 import { resolvePatches } from "../kernel/patches/index.js";
-import { defaultColumns, type MatrixCell, type MatrixColumn, renderMatrix, runMatrix } from "../report/matrix.js";
+import { defaultColumns, type MatrixCell, type MatrixColumn, renderMatrix } from "../report/matrix.js";
+import { runMatrixParallel } from "../report/matrixParallel.js";
 import { SCHEMA_VERSION } from "../report/types.js";
 import { BUILTIN_SCENARIOS, findScenario } from "../scenarios/index.js";
 import type { CliOptions } from "./commands.js";
@@ -15,6 +18,8 @@ export const DEFAULT_CELL_SECONDS = 60;
 
 export interface MatrixCliOptions extends CliOptions {
   scenario?: string[];
+  /** Worker threads running cells at once (default: the cores Node may use). */
+  jobs?: number;
 }
 
 const CELL_PAINT: Readonly<Record<MatrixCell["result"], Paint>> = {
@@ -35,7 +40,7 @@ function cellStyle(t: Terminal): (c: MatrixCell, text: string) => string {
   };
 }
 
-export function matrixCommand(o: MatrixCliOptions): number {
+export async function matrixCommand(o: MatrixCliOptions): Promise<number> {
   // By default, the scenarios sized for exhaustive search; stress workloads (HPAGE_PMD_NR 512) only by name.
   const scenarios =
     (o.scenario ?? []).length === 0
@@ -50,14 +55,14 @@ export function matrixCommand(o: MatrixCliOptions): number {
   const progress = makeMatrixProgress(o, scenarios.length * columns.length);
   let cells: MatrixCell[];
   try {
-    cells = runMatrix(scenarios, columns, {
+    cells = await runMatrixParallel(scenarios, columns, o.jobs ?? availableParallelism(), {
       hpageNr: o.hpageNr,
       debugVm: o.debugVm,
       preemptions: o.preemptions,
       cellTimeMs: (o.time ?? DEFAULT_CELL_SECONDS) * 1000,
       onCellStart: progress === null ? undefined : (s, c) => progress.cell(s, c),
       onProgress: progress?.onProgress,
-      onCell: progress === null ? undefined : () => progress.done(),
+      onCell: progress === null ? undefined : (c) => progress.done(c.scenario, c.column),
     });
   } finally {
     progress?.stop();

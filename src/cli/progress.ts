@@ -134,8 +134,8 @@ export interface MatrixProgress {
   /** Call when a cell starts. */
   cell(scenario: string, column: string): void;
   /** Call when a cell is done. */
-  done(): void;
-  /** The search's own progress within the current cell (redraws the elapsed time). */
+  done(scenario: string, column: string): void;
+  /** The search's own progress within a running cell (redraws the elapsed time). */
   readonly onProgress: (p: RunProgress) => void;
   stop(): void;
 }
@@ -145,17 +145,20 @@ export function makeMatrixProgress(o: { json?: boolean; quiet?: boolean }, total
   const bar = new LazyBar("matrix [{bar}] {value}/{total} cells | {cell} | {elapsed}", total);
   const t0 = Date.now();
   let cells = 0;
-  let current = "";
+  // The cells running now: one, or one per worker with --jobs.
+  const running: string[] = [];
   const draw = (): void => {
     const ms = Date.now() - t0;
-    bar.update(ms, cells, { cell: current, elapsed: duration(ms) });
+    bar.update(ms, cells, { cell: running.join(", "), elapsed: duration(ms) });
   };
   return {
     cell(scenario: string, column: string): void {
-      current = `${scenario} × ${column}`;
+      running.push(`${scenario} × ${column}`);
       draw();
     },
-    done(): void {
+    done(scenario: string, column: string): void {
+      const i = running.indexOf(`${scenario} × ${column}`);
+      if (i >= 0) running.splice(i, 1);
       cells++;
       draw();
     },

@@ -36,17 +36,21 @@ export interface MatrixCell {
   readonly elapsedMs: number;
 }
 
-export interface MatrixOptions {
+/** What one cell's search needs (plain data, so a worker thread can be given it). */
+export interface MatrixCellOptions {
   readonly hpageNr?: number;
   readonly debugVm?: boolean;
   /** Bound for the fewest-preemptions search after a failure; default 3 (2 with three threads). */
   readonly preemptions?: number;
   /** Time budget per cell, ms. */
   readonly cellTimeMs?: number;
+  /** The cell's search progress, about every 100 ms. */
+  readonly onProgress?: (p: RunProgress) => void;
+}
+
+export interface MatrixOptions extends MatrixCellOptions {
   /** Called before each cell's search starts. */
   readonly onCellStart?: (scenario: string, column: string) => void;
-  /** The running cell's search progress, about every 100 ms. */
-  readonly onProgress?: (p: RunProgress) => void;
   readonly onCell?: (c: MatrixCell) => void;
 }
 
@@ -69,40 +73,45 @@ export function runMatrix(
   for (const s of scenarios) {
     for (const c of columns) {
       o.onCellStart?.(s.name, c.name);
-      const t0 = Date.now();
-      const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
-      const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
-      const stateful = new StatefulStrategy();
-      const r = run(p, stateful, { timeMs: o.cellTimeMs, onProgress: o.onProgress });
-      let f = r.first;
-      let preemptions: number | null = null;
-      if (f !== null && f.verdict !== "model-error") {
-        // The fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest bound.
-        const left = o.cellTimeMs === undefined ? undefined : Math.max(1000, o.cellTimeMs - (Date.now() - t0));
-        const d = run(p, new DfsStrategy(bound, 0, { localSteps: true }), { timeMs: left, onProgress: o.onProgress });
-        if (d.first !== null && d.first.verdict !== "model-error") {
-          f = d.first;
-          preemptions = d.first.preemptions;
-        }
-      }
-      const cell: MatrixCell = {
-        scenario: s.name,
-        column: c.name,
-        result: r.outcome,
-        site: f === null ? null : f.bug === null ? f.verdict : `${f.bug.site.file}:${f.bug.site.line}`,
-        condition: f?.bug?.condition ?? f?.error ?? null,
-        preemptions,
-        bound,
-        exhaustive: r.exhaustive,
-        states: stateful.states,
-        executions: r.executions,
-        elapsedMs: Date.now() - t0,
-      };
+      const cell = runCell(s, c, o);
       o.onCell?.(cell);
       cells.push(cell);
     }
   }
   return cells;
+}
+
+/** One cell: the stateful search of scenario `s` under column `c`, then a failure's fewest preemptions. */
+export function runCell(s: Scenario, c: MatrixColumn, o: MatrixCellOptions = {}): MatrixCell {
+  const t0 = Date.now();
+  const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
+  const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
+  const stateful = new StatefulStrategy();
+  const r = run(p, stateful, { timeMs: o.cellTimeMs, onProgress: o.onProgress });
+  let f = r.first;
+  let preemptions: number | null = null;
+  if (f !== null && f.verdict !== "model-error") {
+    // The fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest bound.
+    const left = o.cellTimeMs === undefined ? undefined : Math.max(1000, o.cellTimeMs - (Date.now() - t0));
+    const d = run(p, new DfsStrategy(bound, 0, { localSteps: true }), { timeMs: left, onProgress: o.onProgress });
+    if (d.first !== null && d.first.verdict !== "model-error") {
+      f = d.first;
+      preemptions = d.first.preemptions;
+    }
+  }
+  return {
+    scenario: s.name,
+    column: c.name,
+    result: r.outcome,
+    site: f === null ? null : f.bug === null ? f.verdict : `${f.bug.site.file}:${f.bug.site.line}`,
+    condition: f?.bug?.condition ?? f?.error ?? null,
+    preemptions,
+    bound,
+    exhaustive: r.exhaustive,
+    states: stateful.states,
+    executions: r.executions,
+    elapsedMs: Date.now() - t0,
+  };
 }
 
 /** One cell as table text. */

@@ -59,3 +59,28 @@ test("matrix rejects an unknown patch or scenario with one line and exit 2", () 
     expect(r.stdout).toBe("");
   }
 });
+
+test("matrix --jobs 2 runs cells on two worker threads: the same cells, in the same order, as --jobs 1", () => {
+  // Each cell is a deterministic search (exhaustive or stopped at its first failure), so where it runs
+  // cannot change it.
+  const args = ["matrix", "--scenario", "collapse-vs-writeback", "--scenario", "truncate-vs-truncate", "--json"];
+  const cells = (jobs: string) => {
+    const r = mmrace(...args, "--jobs", jobs);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { cells: (Cell & { elapsedMs?: number })[] }).cells.map(
+      ({ elapsedMs: _t, ...c }) => c,
+    );
+  };
+  const one = cells("1");
+  expect(one).toHaveLength(20);
+  expect(cells("2")).toEqual(one);
+});
+
+test("matrix --jobs refuses 0 and non-numbers with one line and exit 2", () => {
+  for (const v of ["0", "x", "1.5"]) {
+    const r = mmrace("matrix", "--jobs", v);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--jobs");
+  }
+});

@@ -204,7 +204,8 @@ describe("matrix on a terminal", () => {
     const r = inTerminal(args, {}, true);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /matrix \[[█░]+\] [0-3]\/4 cells \| collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions) \| \d+ s/,
+      // One running cell per worker thread (--jobs defaults to the cores), listed with commas.
+      /matrix \[[█░]+\] [0-3]\/4 cells \| collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions)(, collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions))* \| \d+ s/,
     );
     // A bug is red with its site linked, no bug green.
     expect(r.out).toMatch(
