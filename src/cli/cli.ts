@@ -129,6 +129,11 @@ function stress(c: Command): Command {
       int("--time", 1),
     )
     .option("--max-executions <n>", "stop after this many executions", int("--max-executions", 1))
+    .option(
+      "--jobs <n>",
+      "worker threads, one seed each (seed, seed+1, ...); default: one per core, or 1 with --max-executions",
+      int("--jobs", 1, 256),
+    )
     .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }
 
@@ -202,7 +207,7 @@ Examples:
   mmrace stress --hpage-nr 4 --max-executions 1000 --seed 5
   mmrace stress --patch hugh-deletions --time 30`,
     )
-    .action((scenario: string | undefined, opts: CliOptions) => setExit(stressCommand(scenario, opts)));
+    .action(async (scenario: string | undefined, opts: CliOptions) => setExit(await stressCommand(scenario, opts)));
   common(program.command("matrix"))
     .option("--scenario <name>", "only this scenario (repeatable); default: every built-in", collect, [])
     .option(

@@ -43,6 +43,8 @@ export interface CliOptions {
   strategy?: string;
   preemptions?: number;
   seed?: number;
+  /** stress: worker threads, one seed each. */
+  jobs?: number;
   depth?: number;
   maxExecutions?: number;
   /** Stateful search: stop after this many distinct states. */

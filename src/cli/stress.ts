@@ -1,19 +1,25 @@
 /** `mmrace stress`: random/PCT search until a budget, failures counted by site; text or JSON. */
+import { availableParallelism } from "node:os";
 import { decodeSchedule } from "../engine/schedule.js";
 import { resolvePatches } from "../kernel/patches/index.js";
-import {
-  renderStressReport,
-  STRESS_SCENARIO,
-  type STRESS_STRATEGIES,
-  stressBudget,
-  stressScenario,
-} from "../report/stress.js";
+import { renderStressReport, STRESS_SCENARIO, type STRESS_STRATEGIES, stressBudget } from "../report/stress.js";
+import { stressParallel } from "../report/stressParallel.js";
+import type { StressReport } from "../report/types.js";
 import { findScenario } from "../scenarios/index.js";
 import { makeProgram } from "../scenarios/program.js";
 import { type CliOptions, exitFor, htmlTarget, verdictLine, write, writeText, writeViewer } from "./commands.js";
 import { makeStressProgress } from "./progress.js";
 
-export function stressCommand(scenarioName: string | undefined, o: CliOptions): number {
+/**
+ * Worker threads of a stress run: as given; else one per core for a time budget, and one for an execution
+ * budget (so `--max-executions N --seed S` gives the same result on any machine).
+ */
+function stressJobs(o: CliOptions): number {
+  if (o.jobs !== undefined) return o.jobs;
+  return o.maxExecutions === undefined ? availableParallelism() : 1;
+}
+
+export async function stressCommand(scenarioName: string | undefined, o: CliOptions): Promise<number> {
   const s = findScenario(scenarioName ?? STRESS_SCENARIO);
   const strategy = (o.strategy ?? "pct") as (typeof STRESS_STRATEGIES)[number];
   const so = {
@@ -29,9 +35,9 @@ export function stressCommand(scenarioName: string | undefined, o: CliOptions): 
   };
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
   const progress = makeStressProgress(o, `${s.name} (${strategy})`, stressBudget(so));
-  let r: ReturnType<typeof stressScenario>;
+  let r: StressReport;
   try {
-    r = stressScenario(s, { ...so, onProgress: progress?.onProgress });
+    r = await stressParallel(s, stressJobs(o), { ...so, onProgress: progress?.onProgress });
   } finally {
     progress?.stop();
   }

@@ -6,7 +6,7 @@
  */
 
 import type { ExecutionResult } from "../engine/result.js";
-import { failureKey, type RunProgress, run } from "../engine/runner.js";
+import { failureKey, type RunProgress, type RunResult, run } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
 import type { StateProbe } from "../engine/state/probe.js";
 import type { Strategy } from "../engine/strategy/strategy.js";
@@ -84,27 +84,26 @@ class FirstPerSite implements Strategy {
   }
 }
 
-function siteCount(p: ScenarioProgram, key: string, count: number, f: FirstPerSite): SiteCount {
-  const first = f.first.get(key);
-  if (first === undefined) throw new Error(`stress: no first execution recorded for failure site ${key}`);
-  const { r, execution } = first;
-  const schedule = encodeSchedule({ program: p.id, choices: r.choices, check: r.traceHash });
-  return {
-    site: key,
-    kind: r.bug?.kind ?? r.verdict,
-    condition: r.bug?.condition ?? r.error ?? r.verdict,
-    count,
-    firstExecution: execution,
-    schedule,
-    preemptions: r.preemptions,
-    steps: r.steps,
-    replay: replayCommand(p, schedule),
-  };
+/** What one stress search saw: plain data, so a worker thread can send it back (stressParallel.ts). */
+export interface StressSearch {
+  readonly seed: number;
+  readonly executions: number;
+  readonly steps: number;
+  readonly failed: number;
+  readonly terminalStates: readonly string[];
+  /** Failing executions by site. */
+  readonly failureSites: readonly (readonly [string, number])[];
+  /** The first failing execution at each site, and its number (1 = this search's first execution). */
+  readonly firstPerSite: readonly (readonly [string, { readonly r: ExecutionResult; readonly execution: number }])[];
+  readonly first: ExecutionResult | null;
+  readonly outcome: RunResult["outcome"];
+  readonly exhaustive: boolean;
+  readonly coverage: string;
+  readonly elapsedMs: number;
 }
 
-/** Runs a stress search of `s` and reports it (see StressReport). */
-export function stressScenario(s: Scenario, o: StressOptions = {}): StressReport {
-  const t0 = Date.now();
+/** The stress search of `s` alone (no shrinking, no report). */
+export function stressSearch(s: Scenario, o: StressOptions = {}): StressSearch {
   const p = makeProgram(s, { ...o, hpageNr: o.hpageNr ?? STRESS_HPAGE_NR });
   const { onProgress, ...co } = o;
   const budget = stressBudget(o);
@@ -115,19 +114,102 @@ export function stressScenario(s: Scenario, o: StressOptions = {}): StressReport
     timeMs: budget.timeMs ?? undefined,
     onProgress: onProgress === undefined ? undefined : (x) => onProgress({ ...x, failedExecutions: strategy.failed }),
   });
-  const failing = shrinkFailure(p, r.first, co, false);
-  const report = reportExecution(p, "stress", failing, r, strategy.name, Date.now() - t0);
-  const sites = [...r.failureSites]
-    .map(([key, n]) => siteCount(p, key, n, strategy))
-    .sort((a, b) => b.count - a.count || a.firstExecution - b.firstExecution);
+  return {
+    seed: o.seed ?? 1,
+    executions: r.executions,
+    steps: r.steps,
+    failed: strategy.failed,
+    terminalStates: [...r.terminalStates],
+    failureSites: [...r.failureSites],
+    firstPerSite: [...strategy.first],
+    first: r.first,
+    outcome: r.outcome,
+    exhaustive: r.exhaustive,
+    coverage: r.coverage,
+    elapsedMs: r.elapsedMs,
+  };
+}
+
+/** Runs a stress search of `s` and reports it (see StressReport). */
+export function stressScenario(s: Scenario, o: StressOptions = {}): StressReport {
+  const t0 = Date.now();
+  return stressReport(s, o, [stressSearch(s, o)], t0);
+}
+
+/**
+ * The report of one or more stress searches of `s` run side by side (one per seed): their counts added
+ * up; the first failure explained is the lowest seed's first, as is the first counterexample of each site.
+ */
+export function stressReport(
+  s: Scenario,
+  o: StressOptions,
+  searches: readonly StressSearch[],
+  t0: number,
+): StressReport {
+  const p = makeProgram(s, { ...o, hpageNr: o.hpageNr ?? STRESS_HPAGE_NR });
+  const { onProgress: _progress, ...co } = o;
+  const bySeed = [...searches].sort((a, b) => a.seed - b.seed);
+  const sum = (f: (x: StressSearch) => number): number => bySeed.reduce((n, x) => n + f(x), 0);
+  const sitesCount = new Map<string, number>();
+  const firstAt = new Map<string, { r: ExecutionResult; execution: number; seed: number }>();
+  for (const x of bySeed) {
+    for (const [key, n] of x.failureSites) sitesCount.set(key, (sitesCount.get(key) ?? 0) + n);
+    for (const [key, f] of x.firstPerSite) if (!firstAt.has(key)) firstAt.set(key, { ...f, seed: x.seed });
+  }
+  const first = bySeed.find((x) => x.first !== null)?.first ?? null;
+  const searchMs = Math.max(...bySeed.map((x) => x.elapsedMs));
+  const executions = sum((x) => x.executions);
+  const coverage =
+    bySeed.length === 1
+      ? (bySeed[0] as StressSearch).coverage
+      : `${bySeed.length} worker threads (seeds ${bySeed[0]?.seed}–${bySeed[bySeed.length - 1]?.seed}); seed ${bySeed[0]?.seed}'s search: ${bySeed[0]?.coverage}`;
+  const runLike = {
+    outcome: first?.verdict === "model-error" ? ("model-error" as const) : first !== null ? ("bug" as const) : "ok",
+    executions,
+    steps: sum((x) => x.steps),
+    exhaustive: bySeed.every((x) => x.exhaustive),
+    terminalStates: new Set(bySeed.flatMap((x) => x.terminalStates)),
+    coverage,
+  } as const;
+  const failing = shrinkFailure(p, first, co, false);
+  const strategyName = o.strategy ?? "pct";
+  const report = reportExecution(p, "stress", failing, runLike, strategyName, Date.now() - t0);
+  const sites = [...sitesCount]
+    .map(([key, n]) => siteCount(p, key, n, firstAt, bySeed.length > 1))
+    .sort((a, b) => b.count - a.count || (a.seed ?? 0) - (b.seed ?? 0) || a.firstExecution - b.firstExecution);
   return {
     ...report,
     command: "stress",
-    failures: strategy.failed,
+    failures: sum((x) => x.failed),
     sites,
-    searchMs: r.elapsedMs,
-    executionsPerSecond: r.elapsedMs === 0 ? 0 : Math.round((r.executions * 10_000) / r.elapsedMs) / 10,
-    budget,
+    searchMs,
+    executionsPerSecond: searchMs === 0 ? 0 : Math.round((executions * 10_000) / searchMs) / 10,
+    budget: stressBudget(o),
+  };
+}
+
+function siteCount(
+  p: ScenarioProgram,
+  key: string,
+  count: number,
+  firstAt: ReadonlyMap<string, { r: ExecutionResult; execution: number; seed: number }>,
+  withSeed: boolean,
+): SiteCount {
+  const first = firstAt.get(key);
+  if (first === undefined) throw new Error(`stress: no first execution recorded for failure site ${key}`);
+  const { r, execution, seed } = first;
+  const schedule = encodeSchedule({ program: p.id, choices: r.choices, check: r.traceHash });
+  return {
+    site: key,
+    kind: r.bug?.kind ?? r.verdict,
+    condition: r.bug?.condition ?? r.error ?? r.verdict,
+    count,
+    firstExecution: execution,
+    ...(withSeed ? { seed } : {}),
+    schedule,
+    preemptions: r.preemptions,
+    steps: r.steps,
+    replay: replayCommand(p, schedule),
   };
 }
 
@@ -141,7 +223,10 @@ export function renderStressReport(r: StressReport): string {
     const pad = " ".repeat(w + 4);
     for (const x of r.sites) {
       const times = x.count === 1 ? "1 execution" : `${x.count} executions`;
-      out.push(`  ${x.site.padEnd(w)}  ${x.kind}(${x.condition}): ${times}, first at execution ${x.firstExecution}`);
+      const at = x.seed === undefined ? "" : ` of seed ${x.seed}`;
+      out.push(
+        `  ${x.site.padEnd(w)}  ${x.kind}(${x.condition}): ${times}, first at execution ${x.firstExecution}${at}`,
+      );
       out.push(`${pad}${x.replay}`);
     }
   }

@@ -73,8 +73,10 @@ export interface SiteCount {
   readonly condition: string;
   /** Executions that failed here. */
   readonly count: number;
-  /** The first of them (1 = the run's first execution). */
+  /** The first of them (1 = the run's first execution; with several seeds, that seed's first). */
   readonly firstExecution: number;
+  /** With several seeds run side by side (`stress --jobs`): the seed whose search failed here first. */
+  readonly seed?: number;
   /** The first one's schedule as found (not shrunk), its preemptions and steps, and its replay command. */
   readonly schedule: string;
   readonly preemptions: number;

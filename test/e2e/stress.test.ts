@@ -27,6 +27,8 @@ interface Site {
   condition: string;
   count: number;
   firstExecution: number;
+  /** With --jobs above 1: the seed whose search failed here first. */
+  seed?: number;
   schedule: string;
   replay: string;
   preemptions: number;
@@ -206,6 +208,32 @@ describe("stress, other cases", () => {
   });
 });
 
+describe("stress --jobs: one seed per worker thread, the counts added up", () => {
+  test("--jobs 2 --max-executions 1000 --seed 5 runs seeds 5 and 6 for 500 executions each", () => {
+    const r = mmrace("stress", "--hpage-nr", "4", "--max-executions", "1000", "--seed", "5", "--jobs", "2", "--json");
+    expect(r.stderr).toBe("");
+    const j = JSON.parse(r.stdout) as Report;
+    // The same two searches run by the engine's runner in this process: PCT d=3 with seeds 5 and 6.
+    const p = makeProgram(findScenario(SCENARIO), { hpageNr: 4 });
+    const runs = [5, 6].map((seed) => run(p, new PctStrategy(seed, 3), { maxExecutions: 500, stopOnFailure: false }));
+    const expected = new Map<string, number>();
+    for (const x of runs) for (const [k, n] of x.failureSites) expected.set(k, (expected.get(k) ?? 0) + n);
+    expect(j.executions).toBe(1000);
+    expect(Object.fromEntries(j.sites.map((x) => [x.site, x.count]))).toEqual(Object.fromEntries(expected));
+    expect(r.code).toBe(expected.size > 0 ? 1 : 0);
+    // Each site names the seed whose search failed there first (the lower one when both did), and that
+    // search's execution number.
+    for (const x of j.sites) {
+      const seed = runs[0]?.failureSites.has(x.site) === true ? 5 : 6;
+      expect(x.seed).toBe(seed);
+    }
+    // The failure explained is the lowest failing seed's first.
+    const firstSeed = runs[0]?.first !== null ? 5 : 6;
+    expect(j.sites.some((x) => x.seed === firstSeed)).toBe(expected.size > 0);
+    expect(j.oops === null).toBe(expected.size === 0);
+  });
+});
+
 describe("stress: bad input is one line on stderr, exit 2, before any search", () => {
   const cases: string[][] = [
     ["no-such-scenario"],
@@ -229,6 +257,8 @@ describe("stress: bad input is one line on stderr, exit 2, before any search", (
     ["--seed", "-1"],
     ["--seed", "4294967296"],
     ["--seed", "x"],
+    ["--jobs", "0"],
+    ["--jobs", "x"],
     ["--depth", "0"],
     ["--depth", "21"],
     ["--preemptions", "2"], // a DFS option: not one of stress's
