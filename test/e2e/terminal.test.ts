@@ -186,8 +186,8 @@ describe("stress on a terminal", () => {
 });
 
 describe("matrix on a terminal", () => {
-  // collapse-vs-truncate: the hugh-deletions cell is an exhaustive search of some seconds, so the progress
-  // line (drawn after the first second) shows.
+  // collapse-vs-truncate: four cells of a few seconds in all, so the progress line (drawn after the first
+  // second) shows; reverse-collapse-rollback is exhaustively free of bugs (a green cell).
   const args = [
     "matrix",
     "--scenario",
@@ -197,7 +197,7 @@ describe("matrix on a terminal", () => {
     "--patch",
     "landed-5.16",
     "--patch",
-    "hugh-deletions",
+    "reverse-collapse-rollback",
   ];
 
   test("a progress line (cells done of the total, the current cell, elapsed time), then cells in colour", () => {
@@ -205,7 +205,7 @@ describe("matrix on a terminal", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
       // One running cell per worker thread (--jobs defaults to the cores), listed with commas.
-      /matrix \[[█░]+\] [0-3]\/4 cells \| collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions)(, collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|hugh-deletions))* \| \d+ s/,
+      /matrix \[[█░]+\] [0-3]\/4 cells \| collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|reverse-collapse-rollback)(, collapse-vs-truncate × (rc3|lock-filemap-when-truncating|landed-5\.16|reverse-collapse-rollback))* \| \d+ s/,
     );
     // A bug is red with its site linked, no bug green.
     expect(r.out).toMatch(

@@ -15,11 +15,38 @@
  *   do_dentry_open only; collapse_file takes no invalidate_lock in 5.15, so it does not serialise
  *   against the rollback; d417b49fff3e removes only :2096; 74c42e1baacf is about writeback pages.
  *   Expect mm/truncate.c:213. See docs/findings.md.
- * - Hugh Dickins' deletions: the tail goes to the ->mapping test and gets -EIO: no damage.
- * - Without CONFIG_DEBUG_VM: the same, benign.
+ * - Hugh Dickins' deletions: the tail goes to the ->mapping test and gets -EIO: no damage within three
+ *   preemptions.
+ * - Without CONFIG_DEBUG_VM: the same, benign within three preemptions.
+ * - But find_lock_entries reads a THP after dropping its reference (mm/filemap.c:2113 put, then :2115
+ *   PageTransHuge, :2116 thp_nr_pages, :2119 ->index). If the lookup met new_page during the rollback, put
+ *   it (its index is below the batch's start), read PageTransHuge while new_page was still a THP, and
+ *   khugepaged then finishes the rollback and drops the last reference (khugepaged_do_scan's put_page of
+ *   hpage), free_pages_prepare clears every flag of new_page (mm/page_alloc.c:1339), so thp_nr_pages
+ *   reads 1 and xas_set rewinds the walk to new_page->index + 1. The walk then collects pages below the
+ *   ones already in the pagevec: out of order, page_cache_delete_batch trips VM_BUG_ON_PAGE(page->index >
+ *   pvec->pages[i]->index) (mm/filemap.c:311); without CONFIG_DEBUG_VM it skips the slot and the page
+ *   loses the page cache's reference while still in it: freed while cached. Neither the landed fixes
+ *   nor Hugh's deletions touch this path. It takes more than three preemptions (the writer is switched
+ *   out between two adjacent loads), so the stateful search finds it, not bounded DFS at 3.
+ *   See docs/findings.md §2.
  */
 import { describe, expect, it } from "vitest";
+import { type RunResult, run } from "../../src/engine/runner.js";
+import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
+import { resolvePatches } from "../../src/kernel/patches/index.js";
+import { findScenario } from "../../src/scenarios/index.js";
+import { makeProgram } from "../../src/scenarios/program.js";
 import { explore } from "./helpers.js";
+
+/** Every bug site the exhaustive stateful search reaches. */
+function sites(patches: string[], debugVm = true, hpageNr = 4): string[] {
+  const p = makeProgram(findScenario("collapse-vs-truncate"), { patches: resolvePatches(patches), debugVm, hpageNr });
+  const st = new StatefulStrategy();
+  const r: RunResult = run(p, st, { stopOnFailure: false });
+  expect(st.exhausted).toBe(true);
+  return [...r.failureSites.keys()].sort();
+}
 
 describe("collapse-vs-truncate (race (b))", () => {
   it("needs three preemptions: none within two", () => {
@@ -50,9 +77,20 @@ describe("collapse-vs-truncate (race (b))", () => {
     expect(r.exhaustive).toBe(true);
   });
 
-  it("does no damage the invariants can see without CONFIG_DEBUG_VM", () => {
+  it("does no damage the invariants can see without CONFIG_DEBUG_VM, within three preemptions", () => {
     const r = explore("collapse-vs-truncate", { bound: 3, debugVm: false });
     expect(r.result).toBe("ok");
     expect(r.exhaustive).toBe(true);
+  });
+
+  it("reaches page_cache_delete_batch's VM_BUG_ON through a THP freed under find_lock_entries, landed fixes or Hugh's deletions alike", () => {
+    expect(sites(["landed-5.16"])).toEqual(["mm/filemap.c:311", "mm/truncate.c:213"]);
+    expect(sites(["hugh-deletions"])).toEqual(["mm/filemap.c:311"]);
+  });
+
+  it("without CONFIG_DEBUG_VM the same path frees a page that is still in the page cache", () => {
+    // page_alloc.c:3390 is free_unref_page, where the model's invariant finds the freed page in a slot.
+    expect(sites(["landed-5.16"], false)).toEqual(["mm/page_alloc.c:3390"]);
+    expect(sites(["hugh-deletions"], false)).toEqual(["mm/page_alloc.c:3390"]);
   });
 });

@@ -24,7 +24,7 @@ import {
   read_field,
   write_field,
 } from "../include/linux/mm_types.js";
-import { get_page, page_count, page_ref_sub } from "../include/linux/page_ref.js";
+import { get_page_check, get_page_inc, page_count, page_ref_sub } from "../include/linux/page_ref.js";
 import {
   PageDirty,
   PageLocked,
@@ -473,17 +473,18 @@ export function* find_lock_entries(
     }
     // next: (:2114–2121). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
     // may no longer hold a reference to (after put_page): each its own step.
+    // Each step yields at the site of the access it made, as everywhere else.
     if (!xa_is_value(e)) {
       const page = e as Page;
       L.thp = PageTransHuge(page);
-      if (L.thp) {
-        yield S_fle_nr_pages;
-        L.nr_pages = thp_nr_pages(page);
-        yield S_fle_xas_set;
-        xas_set(L.xas, page_index_read(page) + L.nr_pages);
-      }
       yield S_fle_next;
-      if (L.thp && L.xas.xa_index < L.nr_pages) break;
+      if (L.thp) {
+        L.nr_pages = thp_nr_pages(page);
+        yield S_fle_nr_pages;
+        xas_set(L.xas, page_index_read(page) + L.nr_pages);
+        yield S_fle_xas_set;
+        if (L.xas.xa_index < L.nr_pages) break;
+      }
     }
   }
   rcu_read_unlock();
@@ -493,7 +494,13 @@ export function* find_lock_entries(
 // ===== end of writeback (filemap.c:1582–1609) =====
 
 const FN_end_page_writeback = fn("end_page_writeback", F, 1582);
-const S_epw_get = site(F, 1602, "end_page_writeback", "get_page(page)");
+const S_epw_get_check = site(
+  F,
+  1602,
+  "end_page_writeback",
+  "get_page(page): VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page)) (mm.h:1213)",
+);
+const S_epw_get = site(F, 1602, "end_page_writeback", "get_page(page): page_ref_inc(page) (mm.h:1214)");
 const S_epw_put = site(F, 1608, "end_page_writeback", "put_page(page)");
 
 /**
@@ -505,7 +512,15 @@ const S_epw_put = site(F, 1608, "end_page_writeback", "put_page(page)");
  */
 export function* end_page_writeback(page: Page): Gen<void> {
   const L = enter(FN_end_page_writeback, { page });
-  get_page(page);
+  // get_page's check and increment are two atomic accesses, and collapse_file may freeze the page
+  // between them (page_ref.ts get_page): then the increment takes the count 0 → 1 and collapse_file's
+  // page_ref_unfreeze trips VM_BUG_ON_PAGE(page_count(page) != 0) (page_ref.h:184).
+  if (kconfig.current.DEBUG_VM) {
+    // Without CONFIG_DEBUG_VM there is no check: one step, the increment.
+    get_page_check(L.page);
+    yield S_epw_get_check;
+  }
+  get_page_inc(L.page);
   yield S_epw_get;
   const was = yield* test_clear_page_writeback(L.page);
   BUG_ON(!was, at(1604), "!test_clear_page_writeback(page)");

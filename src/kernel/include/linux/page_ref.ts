@@ -88,13 +88,30 @@ export function get_page_unless_zero(page: Page): boolean {
 }
 
 /**
- * get_page (include/linux/mm.h:1206): the caller must already hold a reference;
+ * get_page (include/linux/mm.h:1206–1215): the caller must already hold a reference;
  * VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page)) at mm.h:1213 catches a get on a frozen or
- * freed page. Without DEBUG_VM the count just goes 0 → 1 (the model flags that later when it is put).
+ * freed page, then page_ref_inc at :1214. Those are two atomic accesses to _refcount. Where another CPU
+ * can freeze the page between them (end_page_writeback, which holds neither xa_lock nor the page lock),
+ * the caller runs them as two steps: get_page_check, yield, get_page_inc. Everywhere else the caller
+ * holds a lock every freezer takes, and the only other writers are puts of references that are not the
+ * caller's and lockless increments, which cannot bring the count to zero or near overflow: the check
+ * reads the same verdict wherever in the window it runs, so one step is exact (docs/model.md).
+ * Without DEBUG_VM the count just goes 0 → 1 (the model flags that later when it is put).
  */
 export function get_page(page: Page): void {
+  get_page_check(page);
+  get_page_inc(page);
+}
+
+/** get_page's VM_BUG_ON_PAGE(page_ref_zero_or_close_to_overflow(page)) (mm.h:1213); only with DEBUG_VM. */
+export function get_page_check(page: Page): void {
   const head = compound_head(page);
   VM_BUG_ON_PAGE(() => page_ref_count(head) + 127 <= 127, head, AT_1213, "page_ref_zero_or_close_to_overflow(page)");
+}
+
+/** get_page's page_ref_inc(page) on the head (mm.h:1214). */
+export function get_page_inc(page: Page): void {
+  const head = compound_head(page);
   write_field(head, PF_REFCOUNT);
   check_not_freed(head, 1214, "include/linux/mm.h", "get_page");
   head._refcount += 1;
