@@ -94,18 +94,36 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "shmem-collapse-vs-punch",
-    summary: "khugepaged collapses a tmpfs file while its pages are truncated: shmem_undo_range splits instead",
+    summary: "khugepaged collapses a tmpfs file while a hole is punched in it: shmem_undo_range splits instead",
     description: [
-      "The shmem variant: collapse_file on a tmpfs file races with shmem_undo_range (truncation or a hole",
-      "punch). shmem does not count nr_thps and its second pass re-checks page_mapping() after lock_page",
-      "(mm/shmem.c:1029), calling shmem_punch_compound → split_huge_page for a tail of a live THP. Hugh",
-      "Dickins reworked that code after meeting this race on huge tmpfs; in 5.15 it is expected to be safe.",
+      "The shmem variant: collapse_file on a tmpfs file races with fallocate(FALLOC_FL_PUNCH_HOLE) of its",
+      "first two pages (shmem_fallocate → shmem_truncate_range → shmem_undo_range). shmem does not count",
+      "nr_thps; its second pass re-checks page_mapping() after lock_page (mm/shmem.c:1029), and a THP only",
+      "partly inside the hole is split first (shmem_punch_compound → split_huge_page). Hugh Dickins reworked",
+      "that code after meeting this race on huge tmpfs; in 5.15 it is expected to be safe.",
     ].join("\n"),
     sources: [THREAD, "Hugh Dickins, 30 Sep 2021: shmem_punch_compound"],
     file: { kind: "shmem", cache: "small" },
     threads: [
       { name: "khugepaged", cpu: 0, comm: "khugepaged", ops: [{ op: "collapse-file", start: 0 }] },
-      { name: "truncate", cpu: 1, comm: "truncate", ops: [{ op: "shmem-truncate", lstart: 0, lend: -1 }] },
+      { name: "punch", cpu: 1, comm: "fallocate", ops: [{ op: "punch-hole", offset: 0, len: 8192 }] },
+    ],
+  },
+  {
+    name: "shmem-collapse-vs-truncate",
+    summary: "khugepaged collapses a tmpfs file while truncate(2) empties it: shmem_setattr → shmem_undo_range",
+    description: [
+      "The tmpfs counterpart of race (b)'s truncation: collapse_file on a tmpfs file races with truncate(2)",
+      "to size 0 (shmem_setattr: i_size_write, then shmem_truncate_range(inode, 0, -1) → shmem_undo_range).",
+      "shmem has no open-for-write check, so the collapse runs to its end, and shmem_undo_range truncates",
+      "whatever nr_thps says; its pass 1 is the same find_lock_entries as a regular file's, so it meets",
+      "new_page part-way (mm/filemap.c:2096 in rc3).",
+    ].join("\n"),
+    sources: [THREAD, "Hugh Dickins, 30 Sep 2021: shmem_punch_compound"],
+    file: { kind: "shmem", cache: "small" },
+    threads: [
+      { name: "khugepaged", cpu: 0, comm: "khugepaged", ops: [{ op: "collapse-file", start: 0 }] },
+      { name: "truncate", cpu: 1, comm: "truncate", ops: [{ op: "truncate", size: 0 }] },
     ],
   },
   {

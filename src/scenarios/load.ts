@@ -32,6 +32,13 @@ function nat(v: Json, path: string, max = 1 << 20): number {
   return v;
 }
 
+/** A byte count or offset in whole pages: partial pages (shmem_undo_range's zeroing) are not modelled. */
+function pageAligned(v: Json, path: string): number {
+  const n = nat(v, path, 2 ** 40);
+  if (n % 4096 !== 0) fail(path, "must be a multiple of 4096 (partial pages are not modelled)");
+  return n;
+}
+
 function arr(v: Json, path: string): Json[] {
   if (!Array.isArray(v)) fail(path, "must be an array");
   return v;
@@ -52,11 +59,21 @@ function op(v: Json, path: string, depth: number): ThreadOp {
     case "end-page-writeback":
       only(o, path, ["op", "index"]);
       return { op: name, index: nat(o.index, `${path}.index`) };
-    case "shmem-truncate": {
-      only(o, path, ["op", "lstart", "lend"]);
-      const lend = o.lend === -1 ? -1 : nat(o.lend, `${path}.lend`, 2 ** 40);
-      return { op: name, lstart: nat(o.lstart, `${path}.lstart`, 2 ** 40), lend };
+    case "truncate":
+      only(o, path, ["op", "size"]);
+      return { op: name, size: pageAligned(o.size, `${path}.size`) };
+    case "punch-hole": {
+      only(o, path, ["op", "offset", "len"]);
+      const len = pageAligned(o.len, `${path}.len`);
+      if (len === 0) fail(`${path}.len`, "must be at least one page (4096)");
+      return { op: name, offset: pageAligned(o.offset, `${path}.offset`), len };
     }
+    case "shmem-truncate":
+      // Until 0.x this called shmem_undo_range(lstart, lend) directly, which no kernel path does.
+      return fail(
+        `${path}.op`,
+        "'shmem-truncate' was replaced by 'truncate' {size} (shmem_setattr) and 'punch-hole' {offset, len} (shmem_fallocate)",
+      );
     case "map-read":
       only(o, path, ["op", "start", "nr"]);
       return { op: name, start: nat(o.start, `${path}.start`), nr: nat(o.nr, `${path}.nr`) };
@@ -102,6 +119,11 @@ function thread(v: Json, path: string): ThreadSpecData {
   };
 }
 
+/** Every operation of a list, those inside `repeat` included. */
+function flatOps(ops: readonly ThreadOp[]): ThreadOp[] {
+  return ops.flatMap((x) => (x.op === "repeat" ? [x, ...flatOps(x.ops)] : [x]));
+}
+
 /** Validates parsed JSON as a Scenario. */
 export function parseScenario(v: Json, where: string): Scenario {
   const o = obj(v, where);
@@ -110,6 +132,15 @@ export function parseScenario(v: Json, where: string): Scenario {
   if (!/^[A-Za-z0-9_+-]+$/.test(name)) fail(`${where}.name`, "may contain only letters, digits, '_', '+' and '-'");
   const threads = arr(o.threads, `${where}.threads`).map((t, i) => thread(t, `${where}.threads[${i}]`));
   if (threads.length < 1 || threads.length > 26) fail(`${where}.threads`, "must list 1 to 26 threads");
+  const file = fileSpec(o.file, `${where}.file`);
+  if (file.kind !== "shmem") {
+    threads.forEach((t, i) => {
+      const tmpfsOnly = flatOps(t.ops).find((x) => x.op === "truncate" || x.op === "punch-hole");
+      if (tmpfsOnly !== undefined) {
+        fail(`${where}.threads[${i}]`, `'${tmpfsOnly.op}' is modelled for tmpfs files only (file.kind "shmem")`);
+      }
+    });
+  }
   let hpageNr: number | undefined;
   if (o.hpageNr !== undefined) {
     hpageNr = nat(o.hpageNr, `${where}.hpageNr`, 512);
@@ -122,7 +153,7 @@ export function parseScenario(v: Json, where: string): Scenario {
     description: o.description === undefined ? "" : str(o.description, `${where}.description`),
     sources:
       o.sources === undefined ? [] : arr(o.sources, `${where}.sources`).map((x, i) => str(x, `${where}.sources[${i}]`)),
-    file: fileSpec(o.file, `${where}.file`),
+    file,
     threads,
     hpageNr,
   };

@@ -13,7 +13,7 @@
 import type { AssertionInfo } from "../engine/errors.js";
 import { ModelAssertion } from "../engine/errors.js";
 import type { Program, ThreadSpec } from "../engine/program.js";
-import { enter, enterFn, type Gen, leave, note, rt } from "../engine/runtime.js";
+import { enter, enterFn, type Gen, leave, note, read, rt } from "../engine/runtime.js";
 import { fn, inlineFn, site } from "../engine/site.js";
 import { configure, type KernelConfig, makeConfig } from "../kernel/config.js";
 import { do_dentry_open, FMODE_WRITE } from "../kernel/fs/open.js";
@@ -37,7 +37,7 @@ import {
 } from "../kernel/mm/memory.js";
 import { __do_munmap, mmap_region } from "../kernel/mm/mmap.js";
 import { drain_pcp_checks, freeChecks, pcpPending } from "../kernel/mm/page_alloc.js";
-import { shmem_undo_range } from "../kernel/mm/shmem.js";
+import { shmem_fallocate_punch_hole, shmem_setattr_size } from "../kernel/mm/shmem.js";
 import type { Scenario, ThreadOp } from "./types.js";
 import { buildWorld, type World } from "./world.js";
 
@@ -130,6 +130,8 @@ function* runOp(w: World, op: ThreadOp): Gen<void> {
       break;
     }
     case "map-read": {
+      // The mapping's length: the program knows the file's size (fstat reads i_size).
+      read(w.inode.id);
       L.pages = Math.ceil(w.inode.i_size / 4096);
       if (proc.vma === undefined) {
         // mmap(PROT_READ|PROT_EXEC, MAP_PRIVATE) of the whole file, then madvise(MADV_HUGEPAGE).
@@ -176,8 +178,11 @@ function* runOp(w: World, op: ThreadOp): Gen<void> {
       yield* end_page_writeback(page);
       break;
     }
-    case "shmem-truncate":
-      yield* shmem_undo_range(w.inode, op.lstart, op.lend, false);
+    case "truncate":
+      yield* shmem_setattr_size(w.inode, op.size);
+      break;
+    case "punch-hole":
+      yield* shmem_fallocate_punch_hole(w.inode, op.offset, op.len);
       break;
   }
   leave(undefined);

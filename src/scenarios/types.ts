@@ -27,8 +27,13 @@ export type ThreadOp =
   | { readonly op: "collapse-file"; readonly start: number }
   /** bio completion in softirq: end_page_writeback(page at index) (mm/filemap.c:1582). */
   | { readonly op: "end-page-writeback"; readonly index: number }
-  /** shmem hole punch / truncation: shmem_undo_range(inode, lstart, lend, false) (mm/shmem.c:920). */
-  | { readonly op: "shmem-truncate"; readonly lstart: number; readonly lend: number }
+  /** truncate(2) of a tmpfs file to `size` bytes: shmem_setattr's size change (mm/shmem.c:1088). */
+  | { readonly op: "truncate"; readonly size: number }
+  /**
+   * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) on a tmpfs file: the whole pages of
+   * [offset, offset + len) are unmapped and dropped (shmem_fallocate, mm/shmem.c:2658).
+   */
+  | { readonly op: "punch-hole"; readonly offset: number; readonly len: number }
   /**
    * Map the file and read pages [start, start + nr) through the mapping (nr 0: to the end of the file).
    * The first map-read of a thread mmaps the whole file PROT_READ|PROT_EXEC, MAP_PRIVATE with

@@ -11,6 +11,7 @@ import { HPAGE_PMD_NR, HPAGE_PMD_ORDER } from "../kernel/config.js";
 import { address_space, inode } from "../kernel/include/linux/fs.js";
 import { allPages, type Page, resetPages } from "../kernel/include/linux/mm_types.js";
 import { PG_lru, PG_swapbacked, PG_uptodate, PG_writeback } from "../kernel/include/linux/page-flags.js";
+import { SHMEM_I } from "../kernel/include/linux/shmem_fs.js";
 import { XA_STATE, xas_create_range, xas_next, xas_set, xas_store } from "../kernel/lib/xarray.js";
 import { alloc_pages, freeChecks, pcpPending } from "../kernel/mm/page_alloc.js";
 import { resetLog } from "../kernel/printk.js";
@@ -85,6 +86,9 @@ export function buildWorld(spec: FileSpec): World {
     }
     mapping.nrpages = nr;
   }
+  // A tmpfs file's pages were charged to it as shmem_getpage added them (shmem_inode_acct_block and
+  // info->alloced += compound_nr(page) in shmem_getpage_gfp, mm/shmem.c:1948): shmem_setattr truncates only when some are (:1121).
+  if (spec.kind === "shmem") SHMEM_I(ino).alloced = nr;
   return { inode: ino, mapping, initial };
 }
 

@@ -52,6 +52,25 @@ describe("scenario files", () => {
       /index: must be a whole number/,
     ],
     ["no threads", { ...base, threads: [] }, /\.threads: must list 1 to 26 threads/],
+    [
+      "truncate of a regular file",
+      { ...base, threads: [{ ...base.threads[0], ops: [{ op: "truncate", size: 0 }] }] },
+      /threads\[0\]: 'truncate' is modelled for tmpfs files only/,
+    ],
+    [
+      "a partial page",
+      {
+        ...base,
+        file: { kind: "shmem", cache: "small" },
+        threads: [{ ...base.threads[0], ops: [{ op: "punch-hole", offset: 100, len: 4096 }] }],
+      },
+      /ops\[0\]\.offset: must be a multiple of 4096/,
+    ],
+    [
+      "the old shmem-truncate",
+      { ...base, threads: [{ ...base.threads[0], ops: [{ op: "shmem-truncate", lstart: 0, lend: -1 }] }] },
+      /'shmem-truncate' was replaced by 'truncate' \{size\} .* and 'punch-hole'/,
+    ],
   ];
   test.each(bad)("%s is one line on stderr and exit 2", (_what, content, message) => {
     const dir = mkdtempSync(join(tmpdir(), "mmrace-scn-"));
@@ -63,6 +82,30 @@ describe("scenario files", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  test("tmpfs operations: truncate and punch-hole from a file run as the built-ins do", () => {
+    // The built-in shmem-collapse-vs-truncate, as a file: the same search, the same first bug.
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-scn-"));
+    const shmem = (name: string, op: unknown) => ({
+      name,
+      summary: "s",
+      file: { kind: "shmem", cache: "small" },
+      threads: [
+        { name: "khugepaged", cpu: 0, comm: "khugepaged", ops: [{ op: "collapse-file", start: 0 }] },
+        { name: "t", cpu: 1, comm: "t", ops: [op] },
+      ],
+    });
+    const file = join(dir, "t.json");
+    writeFileSync(file, JSON.stringify(shmem("t", { op: "truncate", size: 0 })));
+    const mine = mmrace("check", file, "--quiet");
+    expect(mine.code).toBe(1);
+    expect(mine.stdout.trim()).toBe("t: bug: VM_BUG_ON_PAGE at mm/filemap.c:2096");
+    const punch = join(dir, "p.json");
+    writeFileSync(punch, JSON.stringify(shmem("p", { op: "punch-hole", offset: 0, len: 8192 })));
+    const r = mmrace("check", punch, "--patch", "landed-5.16", "--quiet");
+    expect(r.stdout.trim()).toBe("p: ok");
+    expect(r.code).toBe(0);
   });
 
   test("a missing file and invalid JSON are one-line errors", () => {

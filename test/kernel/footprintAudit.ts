@@ -79,7 +79,8 @@ function coverOf(o: object, key: string, write: boolean, bits: number): Cover {
   }
   if (o instanceof XArray) return key === "xa_head" ? ids(o.id) : key === "id" || key === "name" ? "label" : "fixed";
   if (o instanceof inode) {
-    if (key === "i_writecount") return ids(o.id);
+    // i_size: written by shmem_setattr (truncate(2) on tmpfs), read by split_huge_page and filemap_fault.
+    if (key === "i_writecount" || key === "i_size") return ids(o.id);
     return key === "id" || key === "name" ? "label" : "fixed";
   }
   if (o instanceof address_space) {

@@ -15,13 +15,16 @@
  *   ->mapping is NULL) before the check. In these three scenarios a writer truncates only after reading
  *   nr_thps = 1, i.e. after every slot points at new_page, so its walk meets a live THP at its head.
  *   Expect no failure: race (b) within three preemptions, race (a) within three, both within two.
- * - The moved check is still reachable on tmpfs, where shmem_undo_range truncates whatever nr_thps says:
+ * - The moved check is still reachable on tmpfs (truncate(2) to 0), where shmem_undo_range truncates
+ *   whatever nr_thps says:
  *   its pass 1 skips P0, which khugepaged holds locked, and walks on to slot 1; collapse_file then
  *   succeeds (shmem has no open-for-write check) and unlocks new_page; the walk meets new_page (index 0)
  *   at slot 1, trylock succeeds, ->mapping is the file's, thp_contains(new_page, 1) holds, and the moved
  *   VM_BUG_ON_PAGE(page->index != xas.xa_index) fires (line 2109 of the v2-patched filemap.c). The v2
  *   comment assumes a head met at a non-head index has already been truncated; a completed collapse is
- *   the counterexample. Two preemptions, as for rc3's :2096 (docs/findings.md §2).
+ *   the counterexample. Two preemptions, as for rc3's :2096 (docs/findings.md §3). A hole punch of pages
+ *   0–1 does not reach it: the walk's range check puts new_page (it reaches past page 1) before the
+ *   moved check.
  *
  * deny-write-access-in-collapse (Song Liu, 27 Sep 2021):
  * - collapse_file's deny_write_access and the writer's get_write_access are both atomic RMWs of
@@ -71,13 +74,19 @@ describe("check-mapping-in-truncate (Rongwei Wang v2)", () => {
     expect(r.exhaustive).toBe(true);
   });
 
-  it("trips its own moved index check on tmpfs after a successful collapse", () => {
-    const r = explore("shmem-collapse-vs-punch", { bound: 2, patches });
+  it("trips its own moved index check on tmpfs after a successful collapse (truncate(2))", () => {
+    const r = explore("shmem-collapse-vs-truncate", { bound: 2, patches });
     expect(r.result).toBe("bug");
     expect(r.site).toBe("mm/filemap.c:2109");
     expect(r.condition).toBe("page->index != xas.xa_index");
     expect(r.preemptions).toBe(2);
     expect(r.replays).toBe(true);
+  });
+
+  it("not on a hole punch of pages 0–1: the range check (page->index + thp_nr_pages - 1 > end) comes first", () => {
+    const r = explore("shmem-collapse-vs-punch", { bound: 2, patches });
+    expect(r.result).toBe("ok");
+    expect(r.exhaustive).toBe(true);
   });
 });
 

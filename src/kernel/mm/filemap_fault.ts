@@ -15,7 +15,7 @@
  * filemap_read_page), filemap_fault gives up with VM_FAULT_SIGBUS ("no page"). Only a truncation can
  * leave a hole, so only faults racing or following a truncation end that way.
  */
-import { enter, type Gen, leave, note, waitUntil } from "../../engine/runtime.js";
+import { enter, type Gen, leave, note, read, waitUntil } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
 import { VM_BUG_ON_PAGE } from "../bug.js";
 import type { address_space } from "../include/linux/fs.js";
@@ -305,6 +305,7 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
     uptodate: false,
     retry_find: false,
   });
+  read(inode.id);
   const max_off = Math.ceil(inode.i_size / 4096); // i_size_read (:3049)
   if (L.offset >= max_off) return leave(VM_FAULT_SIGBUS);
 
@@ -379,7 +380,8 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
       up_read(L.mapping.invalidate_lock); // :3134
       L.mapping_locked = false;
     }
-    // i_size re-check under the page lock (:3140): i_size never changes in the model.
+    // i_size re-check under the page lock (:3140): only truncate(2) of a tmpfs file changes i_size in the
+    // model, and tmpfs faults (shmem_fault) are not modelled, so it reads what :3049 read.
     L.vmf.page = page;
     return leave(L.ret | VM_FAULT_LOCKED);
   }

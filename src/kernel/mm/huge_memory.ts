@@ -27,6 +27,7 @@ import {
   PF_COMPOUND_MAPCOUNT,
   PF_INDEX,
   PF_MAPPING,
+  page_index_read,
   page_mapcount_read,
   read_all_flags,
   read_field,
@@ -64,6 +65,7 @@ import { down_read, up_read } from "../kernel/locking/rwsem.js";
 import { spin_lock_irq, spin_unlock_irq } from "../kernel/locking/spinlock.js";
 import { XA_STATE, type xa_state, xas_load, xas_store } from "../lib/xarray.js";
 import { __delete_from_page_cache } from "./filemap.js";
+import { shmem_uncharge } from "./shmem.js";
 
 const F = "mm/huge_memory.c";
 const at = (line: number) => ({ file: F, line });
@@ -193,7 +195,7 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
       // :2434–2439: beyond EOF.
       ClearPageDirty(tail);
       yield* __delete_from_page_cache(tail, null);
-      // shmem_uncharge(head->mapping->host, 1) (:2438): block accounting only.
+      if (shmem_mapping(mapping)) shmem_uncharge(mapping.host, 1); // :2437–2438
       put_page(tail); // private: in no slot, no one else holds it
     } else {
       L.xas = XA_STATE(mapping.i_pages, tail.index);
@@ -344,7 +346,7 @@ export function* split_huge_page_to_list(page: Page, list: Page[] | null): Gen<n
     }
     unmap_page(head); // :2678
     // local_irq_disable (:2681)
-    L.xas = XA_STATE(mapping.i_pages, head.index); // page_index(head)
+    L.xas = XA_STATE(mapping.i_pages, page_index_read(head)); // page_index(head) (:2683)
     yield* spin_lock_irq(mapping.i_pages.xa_lock); // :2689 xa_lock
     if ((yield* xas_load(L.xas)) !== head) {
       // fail (:2719–2724): remap_page does nothing for file pages.

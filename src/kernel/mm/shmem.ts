@@ -42,6 +42,7 @@ import {
 } from "../lib/xarray.js";
 import { find_get_entries, find_lock_entries } from "./filemap.js";
 import { split_huge_page } from "./huge_memory.js";
+import { unmap_mapping_range } from "./memory.js";
 import { truncate_inode_page } from "./truncate.js";
 
 const F = "mm/shmem.c";
@@ -61,6 +62,7 @@ const END_MAX = Number.MAX_SAFE_INTEGER;
  */
 export function shmem_charge(ino: inode, pages: number): boolean {
   // shmem_inode_acct_block (:377): no size limit in the model.
+  write(ino.id); // info->alloced, read by shmem_setattr without info->lock
   ino.i_mapping.nrpages += pages;
   SHMEM_I(ino).alloced += pages; // under info->lock (:383), then shmem_recalc_inode: accounting
   return true;
@@ -68,6 +70,7 @@ export function shmem_charge(ino: inode, pages: number): boolean {
 
 /** shmem_uncharge (mm/shmem.c:392–406): give back @pages blocks; nrpages is the caller's business. */
 export function shmem_uncharge(ino: inode, pages: number): void {
+  write(ino.id); // info->alloced, as in shmem_charge
   SHMEM_I(ino).alloced -= pages;
 }
 
@@ -279,5 +282,65 @@ const FN_shmem_truncate_range = fn("shmem_truncate_range", F, 1061);
 export function* shmem_truncate_range(ino: inode, lstart: number, lend: number): Gen<void> {
   enter(FN_shmem_truncate_range, { lstart, lend });
   yield* shmem_undo_range(ino, lstart, lend, false);
+  leave(undefined);
+}
+
+// ===== the callers: truncate(2) and fallocate(FALLOC_FL_PUNCH_HOLE) on a tmpfs file =====
+
+const FN_shmem_setattr = fn("shmem_setattr", F, 1088);
+const S_ssa_size = site(F, 1113, "shmem_setattr", "i_size_write(inode, newsize)");
+const S_ssa_alloced = site(F, 1121, "shmem_setattr", "if (info->alloced)");
+
+/**
+ * shmem_setattr - the size change of truncate(2)/ftruncate(2) on a tmpfs file (mm/shmem.c:1088–1133),
+ * reached through do_truncate → notify_change with i_rwsem held. The new size is written first (:1113),
+ * so a split during the truncation (shmem_punch_compound) sees it and drops the tails beyond it
+ * (huge_memory.c:2434–2439); then, for a shrink, unmap from the new end (:1119), shmem_truncate_range
+ * (newsize, -1) if any block is charged (:1121–1123), and unmap again (:1126).
+ * Not modelled: setattr_prepare's permission checks, seals (none are set), shmem_reacct_size (no
+ * accounting limit) and the c/mtime updates. i_size has no other writer (i_rwsem), so reading the old
+ * size needs no step; split_huge_page reads it without that lock, hence the write is a step of its own.
+ */
+export function* shmem_setattr_size(ino: inode, newsize: number): Gen<void> {
+  const L = enter(FN_shmem_setattr, { ino, newsize, oldsize: ino.i_size, holebegin: 0, alloced: 0 });
+  if (L.newsize !== L.oldsize) {
+    write(L.ino.id);
+    L.ino.i_size = L.newsize;
+    yield S_ssa_size;
+  }
+  if (L.newsize <= L.oldsize) {
+    L.holebegin = round_up(L.newsize, PAGE_SIZE);
+    if (L.oldsize > L.holebegin) yield* unmap_mapping_range(L.ino.i_mapping, L.holebegin, 0, 1);
+    // info->alloced is written by shmem_charge/uncharge under info->lock; this read takes no lock.
+    read(L.ino.id);
+    L.alloced = SHMEM_I(L.ino).alloced;
+    yield S_ssa_alloced;
+    if (L.alloced !== 0) yield* shmem_truncate_range(L.ino, L.newsize, -1);
+    if (L.oldsize > L.holebegin) yield* unmap_mapping_range(L.ino.i_mapping, L.holebegin, 0, 1);
+  }
+  leave(undefined);
+}
+
+const FN_shmem_fallocate = fn("shmem_fallocate", F, 2643);
+
+/**
+ * shmem_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) - punch a hole in a tmpfs file
+ * (mm/shmem.c:2658–2690), with i_rwsem held: unmap the whole pages of the hole (:2677–2679), then
+ * shmem_truncate_range(offset, offset + len - 1) (:2680), which does not restart its second pass (a
+ * finite end). i_size is unchanged. Not modelled: the shmem_falloc record on inode->i_private that makes
+ * shmem_fault wait meanwhile (no tmpfs fault is modelled), and the seal check (no seals).
+ */
+export function* shmem_fallocate_punch_hole(ino: inode, offset: number, len: number): Gen<void> {
+  const L = enter(FN_shmem_fallocate, {
+    ino,
+    offset,
+    len,
+    unmap_start: round_up(offset, PAGE_SIZE), // :2660
+    unmap_end: Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1, // :2661 round_down(...) - 1
+  });
+  if (L.unmap_end > L.unmap_start) {
+    yield* unmap_mapping_range(L.ino.i_mapping, L.unmap_start, 1 + L.unmap_end - L.unmap_start, 0);
+  }
+  yield* shmem_truncate_range(L.ino, L.offset, L.offset + L.len - 1);
   leave(undefined);
 }

@@ -22,10 +22,11 @@ import {
   PG_swapbacked,
   PG_uptodate,
 } from "../../../src/kernel/include/linux/page-flags.js";
+import { SHMEM_I } from "../../../src/kernel/include/linux/shmem_fs.js";
 import { XA_STATE, type XaEntry, xa_snapshot, xas_store } from "../../../src/kernel/lib/xarray.js";
 import { collapse_file, type HPage, SCAN_FAIL, SCAN_SUCCEED } from "../../../src/kernel/mm/khugepaged.js";
 import { alloc_pages } from "../../../src/kernel/mm/page_alloc.js";
-import { shmem_undo_range } from "../../../src/kernel/mm/shmem.js";
+import { shmem_fallocate_punch_hole, shmem_setattr_size, shmem_undo_range } from "../../../src/kernel/mm/shmem.js";
 
 const NR = 4;
 const bit = (b: number) => 1 << b;
@@ -80,6 +81,8 @@ function program(
           pages.push(p);
         }
         mapping.nrpages = pages.length;
+        // shmem_getpage charged each page to the file (info->alloced, mm/shmem.c:1948).
+        if (opts.shmem === true) SHMEM_I(ino).alloced = pages.length;
         const world: World = { ino, mapping, pages, hpage: { page: null }, result: -1 };
         w = world;
         return [{ name: "khugepaged", run: () => body(world) }];
@@ -241,5 +244,59 @@ describe("collapse_file on a tmpfs file", () => {
     expect(punched.freed).toBe(true);
     expect(punched.mapping).toBeNull();
     expect(h.subpages).toBeNull();
+  });
+
+  test("truncate(2) to two pages: i_size first, so the split drops the tails beyond it (shmem.c:1113–1123, huge_memory.c:2434–2439)", () => {
+    let head: Page | null = null;
+    let subs: Page[] = [];
+    const t = program({ shmem: true }, function* (w) {
+      yield* collapse(w);
+      head = slots(w)[0] as Page;
+      subs = (head.subpages ?? []).slice();
+      yield* shmem_setattr_size(w.ino, 2 * 4096);
+    });
+    run(t.program);
+    const w = t.world();
+    const h = head as unknown as Page;
+    const s = slots(w);
+    expect(w.ino.i_size).toBe(2 * 4096);
+    // Pass 1 (start 2) skips the THP, whose head index 0 is below start. Pass 2's find_get_entries hands
+    // back the tail N+2 (find_subpage at index 2); shmem_punch_compound splits, and the split, reading the
+    // new i_size (end 2), deletes N+2 and N+3 from the cache itself. Pages 0 and 1 stay, as order-0 pages.
+    expect(s[0]).toBe(h);
+    expect((s[1] as Page).name).toBe("N+1");
+    // Slots 2 and 3 are empty (their leaf node is gone: the snapshot ends at index 1).
+    expect(s[2] ?? null).toBeNull();
+    expect(s[3] ?? null).toBeNull();
+    for (const i of [2, 3]) {
+      const p = subs[i] as Page;
+      expect(p.freed).toBe(true);
+      expect(p.mapping).toBeNull();
+    }
+    for (const i of [0, 1]) {
+      const p = s[i] as Page;
+      expect(p.compound_head).toBeNull();
+      expect(p._refcount).toBe(1);
+      expect(p.flags & bit(PG_locked)).toBe(0);
+    }
+    expect(w.mapping.nrpages).toBe(2);
+    // The blocks of the two dropped tails were uncharged (shmem_uncharge, :2437–2438).
+    expect(SHMEM_I(w.ino).alloced).toBe(2);
+  });
+
+  test("a hole punch of pages 1–2 splits the THP and leaves pages 0 and 3 (shmem.c:2658–2680)", () => {
+    const t = program({ shmem: true }, function* (w) {
+      yield* collapse(w);
+      yield* shmem_fallocate_punch_hole(w.ino, 4096, 2 * 4096);
+    });
+    run(t.program);
+    const w = t.world();
+    const s = slots(w);
+    expect(s[1]).toBeNull();
+    expect(s[2]).toBeNull();
+    expect((s[0] as Page).name).toBe("N");
+    expect((s[3] as Page).name).toBe("N+3");
+    expect(w.ino.i_size).toBe(NR * 4096);
+    expect(w.mapping.nrpages).toBe(2);
   });
 });
