@@ -26,6 +26,7 @@ export function run(): void {
     "collapse-vs-truncate",
     "collapse-vs-writeback",
     "shmem-collapse-vs-punch",
+    "shmem-collapse-vs-truncate",
   ]) {
     for (const patches of [[], ["landed-5.16"], ["hugh-deletions"]]) {
       const mk = () => makeProgram(findScenario(scenario), { hpageNr: 4, patches: resolvePatches(patches) });

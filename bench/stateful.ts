@@ -30,6 +30,7 @@ const CASES: [string, string[]][] = [
   ["collapse-vs-truncate", []],
   ["collapse-vs-truncate", ["landed-5.16"]],
   ["shmem-collapse-vs-punch", ["landed-5.16"]],
+  ["shmem-collapse-vs-truncate", ["landed-5.16"]],
   ["collapse-vs-two-truncates", ["hugh-deletions"]],
   ["stress-madvise-dso", ["landed-5.16"]],
 ];

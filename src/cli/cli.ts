@@ -12,7 +12,7 @@ import { DEFAULT_STRATEGY, STRATEGIES } from "../report/checkScenario.js";
 import { STRESS_DEFAULT_TIME_MS, STRESS_HPAGE_NR, STRESS_SCENARIO, STRESS_STRATEGIES } from "../report/stress.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
 import { type CliOptions, EXIT, runCommand } from "./commands.js";
-import { type MatrixCliOptions, matrixCommand } from "./matrix.js";
+import { DEFAULT_CELL_SECONDS, type MatrixCliOptions, matrixCommand } from "./matrix.js";
 import { stressCommand } from "./stress.js";
 
 /** A parser for a whole-number option in [min, max]; anything else (-1, 1.5, x, 0x10) is refused. */
@@ -215,7 +215,7 @@ Examples:
       "for a bug, bound of the search for its fewest preemptions (default 3; 2 with three threads)",
       int("--preemptions", 0, 50),
     )
-    .option("--time <seconds>", "time budget per cell (default 60)", int("--time", 1))
+    .option("--time <seconds>", `time budget per cell (default ${DEFAULT_CELL_SECONDS})`, int("--time", 1))
     .option(
       "--jobs <n>",
       "cells run at once, each on its own worker thread (default: the number of cores)",

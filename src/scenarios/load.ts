@@ -69,7 +69,7 @@ function op(v: Json, path: string, depth: number): ThreadOp {
       return { op: name, offset: pageAligned(o.offset, `${path}.offset`), len };
     }
     case "shmem-truncate":
-      // Until 0.x this called shmem_undo_range(lstart, lend) directly, which no kernel path does.
+      // Before session 5 this op called shmem_undo_range(lstart, lend) directly, which no kernel path does.
       return fail(
         `${path}.op`,
         "'shmem-truncate' was replaced by 'truncate' {size} (shmem_setattr) and 'punch-hole' {offset, len} (shmem_fallocate)",
