@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
+import { PATCH_SETS, PATCHES } from "../../src/kernel/patches/index.js";
 
 const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 
@@ -72,7 +73,8 @@ test("matrix --jobs 2 runs cells on two worker threads: the same cells, in the s
     );
   };
   const one = cells("1");
-  expect(one).toHaveLength(20);
+  // Two scenarios × (rc3, each patch, the two sets).
+  expect(one).toHaveLength(2 * (1 + PATCHES.length + Object.keys(PATCH_SETS).length));
   expect(cells("2")).toEqual(one);
 });
 

@@ -23,21 +23,10 @@
  *   (mm/filemap.c:1604): a plain BUG, not a debug check.
  */
 import { describe, expect, it } from "vitest";
-import { run } from "../../src/engine/runner.js";
-import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
-import { resolvePatches } from "../../src/kernel/patches/index.js";
-import { findScenario } from "../../src/scenarios/index.js";
-import { makeProgram } from "../../src/scenarios/program.js";
-import { explore } from "./helpers.js";
+import { exhaustiveSites, explore } from "./helpers.js";
 
-/** Every failure site the exhaustive stateful search reaches. */
-function sites(patches: string[], debugVm = true): string[] {
-  const p = makeProgram(findScenario("collapse-vs-writeback"), { patches: resolvePatches(patches), debugVm });
-  const st = new StatefulStrategy();
-  const r = run(p, st, { stopOnFailure: false });
-  expect(st.exhausted).toBe(true);
-  return [...r.failureSites.keys()].sort();
-}
+const sites = (patches: string[], debugVm = true): string[] =>
+  exhaustiveSites("collapse-vs-writeback", patches, debugVm);
 
 describe("collapse-vs-writeback (report (c))", () => {
   it("reports bad_page with no preemption at all", () => {

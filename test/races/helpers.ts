@@ -2,6 +2,7 @@
 import { checkReplay } from "../../src/engine/replayCheck.js";
 import { run } from "../../src/engine/runner.js";
 import { DfsStrategy } from "../../src/engine/strategy/dfs.js";
+import { StatefulStrategy } from "../../src/engine/strategy/stateful.js";
 import { resolvePatches } from "../../src/kernel/patches/index.js";
 import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
@@ -41,4 +42,16 @@ export function explore(
     executions: r.executions,
     replays: f === null ? null : checkReplay(p, f).ok,
   };
+}
+
+/**
+ * Every failure site (`file:line`, or a verdict) the stateful search reaches in the whole state space of
+ * a built-in scenario; throws if the search did not end.
+ */
+export function exhaustiveSites(scenario: string, patches: string[], debugVm = true, hpageNr = 4): string[] {
+  const p = makeProgram(findScenario(scenario), { patches: resolvePatches(patches), debugVm, hpageNr });
+  const st = new StatefulStrategy();
+  const r = run(p, st, { stopOnFailure: false });
+  if (!st.exhausted) throw new Error(`${scenario}: the stateful search did not end`);
+  return [...r.failureSites.keys()].sort();
 }

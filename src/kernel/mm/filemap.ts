@@ -417,6 +417,8 @@ export function* find_lock_entries(
     action: "add" as "add" | "unlock" | "put",
     thp: false,
     nr_pages: 1,
+    /** patch skip-thp-before-put: the index after the THP, read while the reference was held. */
+    next: 0,
   });
   rcu_read_lock();
   for (;;) {
@@ -429,6 +431,15 @@ export function* find_lock_entries(
     if (!xa_is_value(e)) {
       const page = e as Page;
       const index = page_index_read(page);
+      if (patched("skip-thp-before-put")) {
+        // The reference keeps the page from being freed or split: its extent read here is what
+        // `next:` will use (docs/findings.md §2).
+        L.thp = PageTransHuge(page);
+        if (L.thp) {
+          L.nr_pages = thp_nr_pages(page);
+          L.next = index + L.nr_pages;
+        }
+      }
       if (index < L.start) L.action = "put";
       else if (!patched("remove-find-lock-entries-index-check") && !patched("check-mapping-in-truncate")) {
         VM_BUG_ON_PAGE(() => index !== L.xas.xa_index, page, at(2096), "page->index != xas.xa_index");
@@ -474,7 +485,12 @@ export function* find_lock_entries(
     // next: (:2114–2121). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
     // may no longer hold a reference to (after put_page): each its own step.
     // Each step yields at the site of the access it made, as everywhere else.
-    if (!xa_is_value(e)) {
+    if (!xa_is_value(e) && patched("skip-thp-before-put")) {
+      if (L.thp) {
+        xas_set(L.xas, L.next);
+        if (L.xas.xa_index < L.nr_pages) break;
+      }
+    } else if (!xa_is_value(e)) {
       const page = e as Page;
       L.thp = PageTransHuge(page);
       yield S_fle_next;

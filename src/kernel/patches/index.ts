@@ -10,6 +10,7 @@ import { patch as lockFilemap } from "./lock-filemap-when-truncating.js";
 import { patch as removeIndexCheck } from "./remove-find-lock-entries-index-check.js";
 import { patch as removeTailCheck } from "./remove-truncate-pagetail-check.js";
 import { patch as reverseRollback } from "./reverse-collapse-rollback.js";
+import { patch as skipThpBeforePut } from "./skip-thp-before-put.js";
 import type { Patch } from "./types.js";
 
 export type { Patch };
@@ -22,6 +23,7 @@ export const PATCHES: readonly Patch[] = [
   checkMapping,
   denyWrite,
   reverseRollback,
+  skipThpBeforePut,
 ];
 
 /** Named sets of patches. */
