@@ -51,7 +51,7 @@
  *   only in that sense: for race (b) alone the model finds it sufficient.
  */
 import { describe, expect, it } from "vitest";
-import { explore } from "./helpers.js";
+import { exhaustiveSites, explore } from "./helpers.js";
 
 describe("check-mapping-in-truncate (Rongwei Wang v2)", () => {
   const patches = ["check-mapping-in-truncate"];
@@ -137,5 +137,25 @@ describe("reverse-collapse-rollback (Hugh Dickins' aside)", () => {
     expect(r.result).toBe("bug");
     expect(["mm/truncate.c:213", "mm/filemap.c:2096"]).toContain(r.site);
     expect(r.replays).toBe(true);
+  });
+});
+
+describe("unmap-once-in-dentry-open (8468e937df1f, landed with 55fc0d917467)", () => {
+  // It replaces truncate_pagecache(inode, 0) by one unmap (sparing COW copies, which the model does not
+  // have) and truncate_inode_pages: the truncation itself, where races (a) and (b) happen, is the same,
+  // and only the second unmap, after it, goes. So race (a) is still there at two preemptions without the
+  // invalidate_lock, and gone with it (the truncations serialised, every interleaving).
+  const patches = ["unmap-once-in-dentry-open"];
+
+  it("alone leaves race (a) as in rc3", () => {
+    const r = explore("truncate-vs-truncate", { bound: 2, patches });
+    expect(r.result).toBe("bug");
+    expect(["mm/truncate.c:213", "mm/filemap.c:2096"]).toContain(r.site);
+    expect(r.preemptions).toBe(2);
+    expect(r.replays).toBe(true);
+  });
+
+  it("with 55fc0d917467's lock, as in 5.15.24, no interleaving of race (a) fails", () => {
+    expect(exhaustiveSites("truncate-vs-truncate", [...patches, "lock-filemap-when-truncating"])).toEqual([]);
   });
 });

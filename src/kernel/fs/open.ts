@@ -17,7 +17,8 @@ import { patched } from "../config.js";
 import { i_writecount_inc, type inode } from "../include/linux/fs.js";
 import { filemap_nr_thps } from "../include/linux/pagemap.js";
 import { down_write, up_write } from "../kernel/locking/rwsem.js";
-import { truncate_pagecache } from "../mm/truncate.js";
+import { unmap_mapping_range } from "../mm/memory.js";
+import { truncate_inode_pages, truncate_pagecache } from "../mm/truncate.js";
 
 const F = "fs/open.c";
 export const FMODE_WRITE = 0x2;
@@ -33,7 +34,10 @@ export interface file {
 const FN_do_dentry_open = fn("do_dentry_open", F, 768);
 const S_get_write_access = site(F, 788, "do_dentry_open", "get_write_access(inode): i_writecount++");
 const S_nr_thps = site(F, 859, "do_dentry_open", "filemap_nr_thps(inode->i_mapping)");
-const S_invalidate_unlock = site(F, 871, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
+// filemap_invalidate_unlock: line 862 with 55fc0d917467 alone on rc3 (lock :860, truncate_pagecache :861);
+// line 871 once 8468e937df1f replaced truncate_pagecache by an unmap and truncate_inode_pages (5.15.24).
+const S_invalidate_unlock = site(F, 862, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
+const S_invalidate_unlock_8468 = site(F, 871, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
 
 // ===== write access on i_writecount (include/linux/fs.h:3048–3065), for patch deny-write-access-in-collapse =====
 // They belong to include/linux/fs.h; they live here because only the patch uses them (src/kernel/patches/).
@@ -105,10 +109,17 @@ export function* do_dentry_open(f: file): Gen<number> {
     if (L.thps !== 0) {
       L.thps = 0; // dead from here
       if (patched("lock-filemap-when-truncating")) yield* down_write(L.inode.i_mapping.invalidate_lock);
-      yield* truncate_pagecache(L.inode, 0);
+      if (patched("unmap-once-in-dentry-open")) {
+        // 8468e937df1f (5.15.24 fs/open.c:869–870): one unmap that spares private COW copies (even_cows 0;
+        // the model has no COW copies, so this is the first unmap of truncate_pagecache without the second).
+        yield* unmap_mapping_range(L.inode.i_mapping, 0, 0, 0);
+        yield* truncate_inode_pages(L.inode.i_mapping, 0);
+      } else {
+        yield* truncate_pagecache(L.inode, 0);
+      }
       if (patched("lock-filemap-when-truncating")) {
         up_write(L.inode.i_mapping.invalidate_lock);
-        yield S_invalidate_unlock;
+        yield patched("unmap-once-in-dentry-open") ? S_invalidate_unlock_8468 : S_invalidate_unlock;
       }
     }
   }

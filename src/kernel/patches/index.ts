@@ -1,6 +1,7 @@
 /**
  * The candidate patches, one file each, and the named sets. `--patch NAME` (repeatable) applies one;
- * `--patch landed-5.16` applies the set that landed for v5.16 (and went to 5.15.y stable).
+ * `--patch landed-5.16` applies the set that landed for v5.16 (and went to 5.15.y stable): the three fixes
+ * for races (a)-(c) and 8468e937df1f, which changed the same truncation in do_dentry_open.
  */
 import { UsageError } from "../../engine/errors.js";
 import { patch as bailOut } from "./bail-out-collapse-on-writeback.js";
@@ -11,6 +12,7 @@ import { patch as removeIndexCheck } from "./remove-find-lock-entries-index-chec
 import { patch as removeTailCheck } from "./remove-truncate-pagetail-check.js";
 import { patch as reverseRollback } from "./reverse-collapse-rollback.js";
 import { patch as skipThpBeforePut } from "./skip-thp-before-put.js";
+import { patch as unmapOnce } from "./unmap-once-in-dentry-open.js";
 import type { Patch } from "./types.js";
 
 export type { Patch };
@@ -18,6 +20,7 @@ export type { Patch };
 export const PATCHES: readonly Patch[] = [
   removeIndexCheck,
   lockFilemap,
+  unmapOnce,
   bailOut,
   removeTailCheck,
   checkMapping,
@@ -28,7 +31,7 @@ export const PATCHES: readonly Patch[] = [
 
 /** Named sets of patches. */
 export const PATCH_SETS: Readonly<Record<string, readonly string[]>> = {
-  "landed-5.16": [removeIndexCheck.name, lockFilemap.name, bailOut.name],
+  "landed-5.16": [removeIndexCheck.name, lockFilemap.name, unmapOnce.name, bailOut.name],
   "hugh-deletions": [removeIndexCheck.name, removeTailCheck.name],
 };
 
