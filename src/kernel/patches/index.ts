@@ -12,8 +12,8 @@ import { patch as removeIndexCheck } from "./remove-find-lock-entries-index-chec
 import { patch as removeTailCheck } from "./remove-truncate-pagetail-check.js";
 import { patch as reverseRollback } from "./reverse-collapse-rollback.js";
 import { patch as skipThpBeforePut } from "./skip-thp-before-put.js";
-import { patch as unmapOnce } from "./unmap-once-in-dentry-open.js";
 import type { Patch } from "./types.js";
+import { patch as unmapOnce } from "./unmap-once-in-dentry-open.js";
 
 export type { Patch };
 
