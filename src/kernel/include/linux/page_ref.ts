@@ -44,7 +44,7 @@ export function page_ref_sub(page: Page, nr: number): void {
   if (!(page._refcount >= 0)) model_invariant(false, AT_98, `refcount underflow of ${page.name}`, page);
 }
 
-/** page_ref_inc (page_ref.h:105). */
+/** page_ref_inc (page_ref.h:114). */
 export function page_ref_inc(page: Page): void {
   page_ref_add(page, 1);
 }
