@@ -133,7 +133,14 @@ export function parseScenario(v: Json, where: string): Scenario {
   const threads = arr(o.threads, `${where}.threads`).map((t, i) => thread(t, `${where}.threads[${i}]`));
   if (threads.length < 1 || threads.length > 26) fail(`${where}.threads`, "must list 1 to 26 threads");
   const file = fileSpec(o.file, `${where}.file`);
-  if (file.kind !== "shmem") {
+  if (file.kind === "shmem") {
+    threads.forEach((t, i) => {
+      // mmap of a tmpfs file faults through shmem_fault, which is not modelled; filemap_fault is not it.
+      if (flatOps(t.ops).some((x) => x.op === "map-read")) {
+        fail(`${where}.threads[${i}]`, `'map-read' is modelled for regular files only (tmpfs faults are not)`);
+      }
+    });
+  } else {
     threads.forEach((t, i) => {
       const tmpfsOnly = flatOps(t.ops).find((x) => x.op === "truncate" || x.op === "punch-hole");
       if (tmpfsOnly !== undefined) {

@@ -67,6 +67,15 @@ describe("scenario files", () => {
       /ops\[0\]\.offset: must be a multiple of 4096/,
     ],
     [
+      "map-read of a tmpfs file",
+      {
+        ...base,
+        file: { kind: "shmem", cache: "small" },
+        threads: [{ ...base.threads[0], ops: [{ op: "map-read", start: 0, nr: 0 }] }],
+      },
+      /threads\[0\]: 'map-read' is modelled for regular files only/,
+    ],
+    [
       "the old shmem-truncate",
       { ...base, threads: [{ ...base.threads[0], ops: [{ op: "shmem-truncate", lstart: 0, lend: -1 }] }] },
       /'shmem-truncate' was replaced by 'truncate' \{size\} .* and 'punch-hole'/,
