@@ -262,6 +262,8 @@ const FN_filemap_fault = fn("filemap_fault", F, 3036);
 const S_ff_uptodate = site(F, 3064, "filemap_fault", "PageUptodate(page) (5.15.24)");
 const S_ff_unlock_truncated = site(F, 3099, "filemap_fault", "truncated: unlock_page(page) (5.15.24)");
 const S_ff_put_truncated = site(F, 3100, "filemap_fault", "truncated: put_page(page) (5.15.24)");
+const S_ff_unlock_not_uptodate = site(F, 3117, "filemap_fault", "!PageUptodate: unlock_page(page) (5.15.24)");
+const S_ff_put_not_uptodate = site(F, 3118, "filemap_fault", "!PageUptodate: put_page(page) (5.15.24)");
 const S_ff_unlock_fpin = site(F, 3130, "filemap_fault", "fpin: unlock_page(page) (5.15.24)");
 const S_ff_retry_put = site(F, 3176, "filemap_fault", "out_retry: put_page(page) (5.15.24)");
 const S_ff_nopage = site(F, 3086, "filemap_fault", "no page: the model reads none in (5.15.24)");
@@ -362,9 +364,9 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
     if (!PageUptodate(page)) {
       if (!L.mapping_locked) {
         unlock_page(page);
-        yield S_ff_unlock_truncated;
+        yield S_ff_unlock_not_uptodate;
         put_page(page);
-        yield S_ff_put_truncated;
+        yield S_ff_put_not_uptodate;
         L.page = null;
         continue;
       }
