@@ -33,6 +33,12 @@ function hpageNr(v: string): number {
   return n;
 }
 
+/** A failure site as reports print it: `file:line`, or the verdict of a failure without an assertion. */
+function siteArg(v: string): string {
+  if (/^[\w./+-]+\.[ch]:\d+$/.test(v) || ["deadlock", "step-limit", "model-error"].includes(v)) return v;
+  throw new InvalidArgumentError("--site must be a kernel file:line such as mm/truncate.c:213, or deadlock");
+}
+
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
@@ -105,7 +111,13 @@ function search(c: Command): Command {
       "with --checkpoint: seconds between saves (default 60)",
       int("--checkpoint-every", 1),
     )
-    .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
+    .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)")
+    .addOption(
+      new Option(
+        "--site <file:line>",
+        "look for a failure at this site only (e.g. include/linux/page_ref.h:184, or deadlock); others are passed by",
+      ).argParser(siteArg),
+    );
 }
 
 function html(c: Command): Command {

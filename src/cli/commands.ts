@@ -59,6 +59,8 @@ export interface CliOptions {
   checkpointEvery?: number;
   /** `--no-shrink`: report the first failure found as is. */
   shrink?: boolean;
+  /** `--site FILE:LINE`: only a failure there counts. */
+  site?: string;
   /** check, replay: also write the HTML viewer of the counterexample to this file. */
   html?: string;
   /** Let --html overwrite an existing file. */
@@ -188,6 +190,7 @@ function checkOptions(o: CliOptions): CheckOptions {
     countTraces: o.countTraces,
     timeMs: o.time === undefined ? undefined : o.time * 1000,
     noShrink: o.shrink === false,
+    site: o.site,
     checkpoint: o.checkpoint,
     checkpointEverySeconds: o.checkpointEvery,
   };

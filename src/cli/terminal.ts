@@ -96,7 +96,7 @@ function lineStyle(line: string): Paint | null {
   if (/^(kernel BUG at |BUG: Bad page state|mmrace: kernel state damaged at )/.test(line)) return "boldRed";
   if (/^(watchdog: BUG: |INFO: task hung)/.test(line)) return "boldRed";
   if (/^(Found: |Ends in: |model error: )/.test(line)) return "red";
-  if (/^(No bug found\.|Ends: every thread finished, no bug\.)/.test(line)) return "green";
+  if (/^(No bug found\.|No failure at \S+ found\.|Ends: every thread finished, no bug\.)/.test(line)) return "green";
   if (/^Stopped before the search was complete/.test(line)) return "yellow";
   if (/^NMI backtrace for cpu /.test(line)) return "dim";
   if (/^\d+ executions(,| in )/.test(line)) return "dim";

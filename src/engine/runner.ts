@@ -21,6 +21,11 @@ export interface RunOptions extends ExecutionOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** Resume from this checkpoint file if it exists, and save to it as the run goes and when it stops. */
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * Which failures count as the run's `first` (and, with stopOnFailure, stop it): by default every one.
+   * The others are still counted in `failureSites`. A model error always counts.
+   */
+  readonly wanted?: (r: ExecutionResult) => boolean;
 }
 
 export interface RunProgress {
@@ -89,8 +94,9 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
     } else if (r.verdict !== "pruned") {
       const key = failureKey(r);
       failureSites.set(key, (failureSites.get(key) ?? 0) + 1);
-      if (t.first === null) t.first = r;
-      if (stopOnFailure || r.verdict === "model-error") break;
+      const counts = r.verdict === "model-error" || opts.wanted === undefined || opts.wanted(r);
+      if (t.first === null && counts) t.first = r;
+      if ((stopOnFailure && counts) || r.verdict === "model-error") break;
     }
     if (opts.onProgress !== undefined) {
       const now = Date.now();

@@ -4,7 +4,7 @@
  */
 import { UsageError } from "../engine/errors.js";
 import type { ExecutionResult } from "../engine/result.js";
-import { type RunOptions, type RunResult, run } from "../engine/runner.js";
+import { failureKey, type RunOptions, type RunResult, run } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
 import { Hash64 } from "../engine/state/hash64.js";
@@ -55,6 +55,11 @@ export interface CheckOptions extends RunConfig {
   readonly timeMs?: number;
   /** Skip shrinking (faster first answer). */
   readonly noShrink?: boolean;
+  /**
+   * Only a failure at this site (`file:line`, or a verdict such as `deadlock`) counts: the search goes on
+   * past others, and reports the first one here (or none: the site is not reached within the bounds).
+   */
+  readonly site?: string;
   /** Resume the search from this checkpoint file if it exists; save it there as the search goes. */
   readonly checkpoint?: string;
   /** Seconds between checkpoint saves (default: the runner's, 60). */
@@ -205,16 +210,28 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const p = makeProgram(s, o);
   const strategy = makeStrategy(o);
   const budget = executionBudget(o);
+  const site = o.site;
   const r = run(p, strategy, {
     maxExecutions: budget,
     timeMs: o.timeMs,
     onProgress: o.onProgress,
     checkpoint: checkpointOptions(p, strategy, o),
+    wanted: site === undefined ? undefined : (x) => failureKey(x) === site,
   });
   const failing = shrinkFailure(p, r.first, o, strategy.name === "dfs");
-  let report = reportExecution(p, "check", failing, r, strategy.name, Date.now() - t0, searchStats(strategy));
+  const run_ = site === undefined ? r : { ...r, coverage: `${r.coverage}${siteNote(site, r)}` };
+  let report = reportExecution(p, "check", failing, run_, strategy.name, Date.now() - t0, searchStats(strategy));
+  if (site !== undefined) report = { ...report, site };
   if (o.countTraces === true) report = withTraceCount(report, p);
   return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
+}
+
+/** What a `--site` search says about the failures it went past. */
+function siteNote(site: string, r: RunResult): string {
+  const others = [...r.failureSites].filter(([k]) => k !== site);
+  if (others.length === 0) return `; looking for failures at ${site} only`;
+  const list = others.map(([k, n]) => `${k} ×${n}`).join(", ");
+  return `; looking for failures at ${site} only (went past others: ${list})`;
 }
 
 /** Where and under which identity the search checkpoints, if asked to. */

@@ -27,7 +27,12 @@ export function renderReportBody(r: CheckReport): string {
     out.push(`model error: ${r.error ?? "?"}`);
     if (r.replay !== null) out.push(`Replay: ${r.replay}`);
   } else {
-    out.push(r.result === "ok" ? "No bug found." : "Stopped before the search was complete: no bug found so far.");
+    const none = r.site === undefined ? "no bug" : `no failure at ${r.site}`;
+    out.push(
+      r.result === "ok"
+        ? `${none.charAt(0).toUpperCase()}${none.slice(1)} found.`
+        : `Stopped before the search was complete: ${none} found so far.`,
+    );
   }
   return out.join("\n");
 }

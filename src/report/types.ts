@@ -63,6 +63,8 @@ export interface CheckReport {
   readonly traces?: string | null;
   /** With --list-states: 64-bit hashes (hex) of every distinct final state's canonical text, sorted. */
   readonly terminalStateHashes?: readonly string[];
+  /** With --site: the only failure site that counted; `result` and `bug` are about it alone. */
+  readonly site?: string;
 }
 
 /** One place where executions of a stress run failed. */

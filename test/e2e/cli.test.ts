@@ -242,6 +242,38 @@ describe("a schedule without a bug (writer A runs to its end, then writer B)", (
   });
 });
 
+describe("check --site: one failure site only", () => {
+  test("collapse-vs-writeback --site include/linux/page_ref.h:184: the get_page that lands after the freeze", () => {
+    // Race (c)'s first failure is bad_page, with no preemption. page_ref.h:184 needs end_page_writeback
+    // switched out between get_page's check and its increment, and khugepaged switched out between its
+    // freeze and its unfreeze while the increment runs: two preemptions, which the shrink proves minimal.
+    const r = mmrace("check", "collapse-vs-writeback", "--site", "include/linux/page_ref.h:184", "--json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as {
+      result: string;
+      site: string;
+      bug: { site: string };
+      preemptions: number;
+      coverage: string;
+      replay: string;
+    };
+    expect(j).toMatchObject({ result: "bug", site: "include/linux/page_ref.h:184", preemptions: 2 });
+    expect(j.bug.site).toBe("include/linux/page_ref.h:184");
+    expect(j.coverage).toMatch(
+      /looking for failures at include\/linux\/page_ref\.h:184 only \(went past others: .*mm\/page_alloc\.c:647/,
+    );
+    const again = mmrace(...j.replay.split(" ").slice(1), "--quiet");
+    expect(again.stdout.trim()).toBe("collapse-vs-writeback: bug: VM_BUG_ON_PAGE at include/linux/page_ref.h:184");
+  });
+
+  test("a site no interleaving reaches: the whole search, exit 0, said in those words", () => {
+    const r = mmrace("check", "collapse-vs-writeback", "--site", "mm/filemap.c:9999");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("No failure at mm/filemap.c:9999 found.");
+    expect(r.stdout).toMatch(/exhaustive — exhaustive stateful search/);
+  });
+});
+
 describe("patches", () => {
   test("check --patch landed-5.16: the invalidate_lock (55fc0d917467) serialises the truncations", () => {
     const r = mmrace("check", SCENARIO, "--patch", "landed-5.16", "--json");
@@ -264,6 +296,9 @@ describe("bad input: exit 2 with one line on stderr, no stack, no help", () => {
     ["check", SCENARIO, "--patch", "no-such-patch"],
     ["check", SCENARIO, "--patch"],
     ["check", SCENARIO, "--strategy", "bfs"],
+    ["check", SCENARIO, "--site", "x"],
+    ["check", SCENARIO, "--site", "mm/truncate.c"],
+    ["check", SCENARIO, "--site"],
     // malformed schedules
     ["replay", SCENARIO, `v2.${SCENARIO}~n4.a.0`],
     ["replay", SCENARIO, "1.truncate-vs-truncate~n4.a.0"],
