@@ -4,7 +4,7 @@
  * states. For a failure, a preemption-bounded DFS (iterative from 0) then finds the fewest preemptions
  * that reach a failure, the figure that says how hard the race is to hit; ">B" when none within B.
  */
-import { type RunProgress, run } from "../engine/runner.js";
+import { failureKey, type RunProgress, run } from "../engine/runner.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import { PATCHES, resolvePatches } from "../kernel/patches/index.js";
@@ -103,7 +103,7 @@ export function runCell(s: Scenario, c: MatrixColumn, o: MatrixCellOptions = {})
     scenario: s.name,
     column: c.name,
     result: r.outcome,
-    site: f === null ? null : f.bug === null ? f.verdict : `${f.bug.site.file}:${f.bug.site.line}`,
+    site: f === null ? null : failureKey(f),
     condition: f?.bug?.condition ?? f?.error ?? null,
     preemptions,
     bound,

@@ -27,12 +27,9 @@ export async function runMatrixParallel(
     columns.map((column) => ({ scenario: s.path ?? s.name, column, options })),
   );
   return runPool<CellJob, MatrixCell, RunProgress>(new URL("./matrixWorker.js", import.meta.url), inputs, jobs, {
-    onStart: (job) => o.onCellStart?.(nameOf(scenarios, job.scenario), job.column.name),
+    // Cells are scenario-major, as runMatrix runs them.
+    onStart: (job, i) => o.onCellStart?.((scenarios[Math.floor(i / columns.length)] as Scenario).name, job.column.name),
     onProgress: (p) => o.onProgress?.(p),
     onDone: (cell) => o.onCell?.(cell),
   });
-}
-
-function nameOf(scenarios: readonly Scenario[], spec: string): string {
-  return scenarios.find((s) => (s.path ?? s.name) === spec)?.name ?? spec;
 }

@@ -164,7 +164,8 @@ export function stressReport(
       ? (bySeed[0] as StressSearch).coverage
       : `${bySeed.length} worker threads (seeds ${bySeed[0]?.seed}–${bySeed[bySeed.length - 1]?.seed}); seed ${bySeed[0]?.seed}'s search: ${bySeed[0]?.coverage}`;
   const runLike = {
-    outcome: first?.verdict === "model-error" ? ("model-error" as const) : first !== null ? ("bug" as const) : "ok",
+    // The runner's outcome of the search whose failure is explained (any of them if none failed).
+    outcome: (bySeed.find((x) => x.first !== null) ?? (bySeed[0] as StressSearch)).outcome,
     executions,
     steps: sum((x) => x.steps),
     exhaustive: bySeed.every((x) => x.exhaustive),

@@ -1,9 +1,9 @@
 /** Worker thread of a parallel `mmrace stress`: runs the seed's search it is given (stressParallel.ts). */
 import { serveJobs } from "../engine/pool.js";
 import { findScenario } from "../scenarios/index.js";
-import { type StressOptions, type StressProgress, type StressSearch, stressSearch } from "./stress.js";
+import { type StressProgress, type StressSearch, stressSearch } from "./stress.js";
 import type { StressJob } from "./stressParallel.js";
 
 serveJobs<StressJob, StressSearch, StressProgress>((job, progress) =>
-  stressSearch(findScenario(job.scenario), { ...(job.options as StressOptions), onProgress: progress }),
+  stressSearch(findScenario(job.scenario), { ...job.options, onProgress: progress }),
 );

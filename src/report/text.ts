@@ -27,11 +27,9 @@ export function renderReportBody(r: CheckReport): string {
     out.push(`model error: ${r.error ?? "?"}`);
     if (r.replay !== null) out.push(`Replay: ${r.replay}`);
   } else {
-    const none = r.site === undefined ? "no bug" : `no failure at ${r.site}`;
+    const what = r.site === undefined ? "bug" : `failure at ${r.site}`;
     out.push(
-      r.result === "ok"
-        ? `${none.charAt(0).toUpperCase()}${none.slice(1)} found.`
-        : `Stopped before the search was complete: ${none} found so far.`,
+      r.result === "ok" ? `No ${what} found.` : `Stopped before the search was complete: no ${what} found so far.`,
     );
   }
   return out.join("\n");

@@ -119,6 +119,21 @@ function thread(v: Json, path: string): ThreadSpecData {
   };
 }
 
+/**
+ * Operations modelled for one kind of file only: tmpfs truncation goes through shmem_setattr/shmem_fallocate,
+ * and mmap of a tmpfs file faults through shmem_fault, which is not modelled (filemap_fault is not it).
+ */
+const OP_FILE_KIND: Partial<Record<ThreadOp["op"], FileSpec["kind"]>> = {
+  "map-read": "regular",
+  truncate: "shmem",
+  "punch-hole": "shmem",
+};
+
+const ONLY_FOR: Readonly<Record<FileSpec["kind"], string>> = {
+  regular: "regular files only (tmpfs faults are not)",
+  shmem: 'tmpfs files only (file.kind "shmem")',
+};
+
 /** Every operation of a list, those inside `repeat` included. */
 function flatOps(ops: readonly ThreadOp[]): ThreadOp[] {
   return ops.flatMap((x) => (x.op === "repeat" ? [x, ...flatOps(x.ops)] : [x]));
@@ -133,21 +148,13 @@ export function parseScenario(v: Json, where: string): Scenario {
   const threads = arr(o.threads, `${where}.threads`).map((t, i) => thread(t, `${where}.threads[${i}]`));
   if (threads.length < 1 || threads.length > 26) fail(`${where}.threads`, "must list 1 to 26 threads");
   const file = fileSpec(o.file, `${where}.file`);
-  if (file.kind === "shmem") {
-    threads.forEach((t, i) => {
-      // mmap of a tmpfs file faults through shmem_fault, which is not modelled; filemap_fault is not it.
-      if (flatOps(t.ops).some((x) => x.op === "map-read")) {
-        fail(`${where}.threads[${i}]`, `'map-read' is modelled for regular files only (tmpfs faults are not)`);
-      }
-    });
-  } else {
-    threads.forEach((t, i) => {
-      const tmpfsOnly = flatOps(t.ops).find((x) => x.op === "truncate" || x.op === "punch-hole");
-      if (tmpfsOnly !== undefined) {
-        fail(`${where}.threads[${i}]`, `'${tmpfsOnly.op}' is modelled for tmpfs files only (file.kind "shmem")`);
-      }
-    });
-  }
+  threads.forEach((t, i) => {
+    for (const x of flatOps(t.ops)) {
+      const kind = OP_FILE_KIND[x.op];
+      if (kind !== undefined && kind !== file.kind)
+        fail(`${where}.threads[${i}]`, `'${x.op}' is modelled for ${ONLY_FOR[kind]}`);
+    }
+  });
   let hpageNr: number | undefined;
   if (o.hpageNr !== undefined) {
     hpageNr = nat(o.hpageNr, `${where}.hpageNr`, 512);

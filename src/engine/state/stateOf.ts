@@ -12,6 +12,7 @@ import type { Program } from "../program.js";
 import type { ThreadState } from "../runtime.js";
 import type { FnInfo } from "../site.js";
 import type { CanonicalWalker, KnownText } from "./canon.js";
+import { Hash64 } from "./hash64.js";
 import { knownText } from "./knownText.js";
 
 /**
@@ -88,24 +89,23 @@ function fnName(fn: FnInfo): KnownText {
  * cannot decide and every renaming is walked.
  */
 export function threadSignature(th: ThreadState): number {
-  let h = th.done ? 0x2545f491 : 0x68e31da4;
-  h = mix(h, th.wait === null ? 0 : th.wait.site.key);
-  h = mix(h, th.site === null ? 0 : th.site.key);
+  const h = signatureHash;
+  h.reset();
+  h.word(th.done ? 1 : 0);
+  h.word(th.wait === null ? 0 : th.wait.site.key);
+  h.word(th.site === null ? 0 : th.site.key);
   const frames = th.frames;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i] as (typeof frames)[number];
-    h = mix(h, fnName(f.fn).a);
-    h = mix(h, f.site === null ? 0 : f.site.key);
-    h = mix(h, f.calls);
+    h.word(fnName(f.fn).a);
+    h.word(f.site === null ? 0 : f.site.key);
+    h.word(f.calls);
   }
-  return h >>> 0;
+  h.finish();
+  return h.lo;
 }
 
-/** One round of a MurmurHash3-style mix. */
-function mix(h: number, x: number): number {
-  const m = h ^ Math.imul(x | 0, 0xcc9e2d51);
-  return (Math.imul((m << 13) | (m >>> 19), 5) + 0xe6546b64) | 0;
-}
+const signatureHash = new Hash64();
 
 export function walkThread(w: CanonicalWalker, th: ThreadState): void {
   const sink = w.sink;

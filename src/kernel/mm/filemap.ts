@@ -483,24 +483,23 @@ export function* find_lock_entries(
       if (pagevec_add(L.pvec, e) === 0) break;
     }
     // next: (:2114–2121). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
-    // may no longer hold a reference to (after put_page): each its own step.
-    // Each step yields at the site of the access it made, as everywhere else.
-    if (!xa_is_value(e) && patched("skip-thp-before-put")) {
-      if (L.thp) {
-        xas_set(L.xas, L.next);
-        if (L.xas.xa_index < L.nr_pages) break;
+    // may no longer hold a reference to (after put_page): each its own step, yielding at its own site.
+    if (!xa_is_value(e)) {
+      if (patched("skip-thp-before-put")) {
+        // The extent was read under the reference, above: nothing of the page is read here.
+        if (L.thp) xas_set(L.xas, L.next);
+      } else {
+        const page = e as Page;
+        L.thp = PageTransHuge(page);
+        yield S_fle_next;
+        if (L.thp) {
+          L.nr_pages = thp_nr_pages(page);
+          yield S_fle_nr_pages;
+          xas_set(L.xas, page_index_read(page) + L.nr_pages);
+          yield S_fle_xas_set;
+        }
       }
-    } else if (!xa_is_value(e)) {
-      const page = e as Page;
-      L.thp = PageTransHuge(page);
-      yield S_fle_next;
-      if (L.thp) {
-        L.nr_pages = thp_nr_pages(page);
-        yield S_fle_nr_pages;
-        xas_set(L.xas, page_index_read(page) + L.nr_pages);
-        yield S_fle_xas_set;
-        if (L.xas.xa_index < L.nr_pages) break;
-      }
+      if (L.thp && L.xas.xa_index < L.nr_pages) break;
     }
   }
   rcu_read_unlock();
