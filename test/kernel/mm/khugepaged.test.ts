@@ -177,6 +177,23 @@ describe("collapse_file on a regular file (CONFIG_READ_ONLY_THP_FOR_FS)", () => 
   });
 });
 
+/**
+ * Collapses a tmpfs file (all pages present), then runs `after` on it: the world, new_page, and new_page's
+ * subpages as they were before `after` (a split gives the head up its subpage array).
+ */
+function collapseThen(after: (w: World) => Gen<void>): { w: World; head: Page; subs: Page[] } {
+  let head: Page | null = null;
+  let subs: Page[] = [];
+  const t = program({ shmem: true }, function* (w) {
+    yield* collapse(w);
+    head = slots(w)[0] as Page;
+    subs = (head.subpages ?? []).slice();
+    yield* after(w);
+  });
+  run(t.program);
+  return { w: t.world(), head: head as unknown as Page, subs };
+}
+
 describe("collapse_file on a tmpfs file", () => {
   test("a hole is filled with new_page and charged (khugepaged.c:1711–1716); nr_thps is not counted", () => {
     const t = program({ shmem: true, holes: [2] }, collapse);
@@ -210,17 +227,7 @@ describe("collapse_file on a tmpfs file", () => {
   });
 
   test("punching index 1 splits the THP via shmem_punch_compound (shmem.c:1026–1037, huge_memory.c:2612–2737)", () => {
-    let head: Page | null = null;
-    let subs: Page[] = [];
-    const t = program({ shmem: true }, function* (w) {
-      yield* collapse(w);
-      head = slots(w)[0] as Page;
-      subs = (head.subpages ?? []).slice();
-      yield* shmem_undo_range(w.ino, 4096, 2 * 4096 - 1, false);
-    });
-    run(t.program);
-    const w = t.world();
-    const h = head as unknown as Page;
+    const { w, head: h, subs } = collapseThen((w) => shmem_undo_range(w.ino, 4096, 2 * 4096 - 1, false));
     const s = slots(w);
     // Pass 1 skips the THP (it reaches outside [1, 1]); pass 2 meets tail N+1 at slot 1, splits, and
     // truncates the now ordinary page.
@@ -247,17 +254,7 @@ describe("collapse_file on a tmpfs file", () => {
   });
 
   test("truncate(2) to two pages: i_size first, so the split drops the tails beyond it (shmem.c:1113–1123, huge_memory.c:2434–2439)", () => {
-    let head: Page | null = null;
-    let subs: Page[] = [];
-    const t = program({ shmem: true }, function* (w) {
-      yield* collapse(w);
-      head = slots(w)[0] as Page;
-      subs = (head.subpages ?? []).slice();
-      yield* shmem_setattr_size(w.ino, 2 * 4096);
-    });
-    run(t.program);
-    const w = t.world();
-    const h = head as unknown as Page;
+    const { w, head: h, subs } = collapseThen((w) => shmem_setattr_size(w.ino, 2 * 4096));
     const s = slots(w);
     expect(w.ino.i_size).toBe(2 * 4096);
     // Pass 1 (start 2) skips the THP, whose head index 0 is below start. Pass 2's find_get_entries hands
