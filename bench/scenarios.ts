@@ -9,7 +9,7 @@
  *     checkScenario runs on it (budget 3,000 executions), timed separately;
  * (b) at HPAGE_PMD_NR=512: PCT (depth 3 and 4) and random walk, a few seeds each, time to the first
  *     counterexample within a budget of 20 s each ("not found" when the budget runs out);
- * (c) the wall time of `node dist/src/cli/main.js check collapse-vs-truncate --quiet`, Node start-up
+ * (c) the wall time of `node dist/bin/main.js check collapse-vs-truncate --quiet`, Node start-up
  *     included, median of several runs;
  * (d) one run of that command under `node --cpu-prof`: the functions with the most self time.
  *
@@ -43,7 +43,7 @@ export const name = "scenarios";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const CLI = join(HERE, "../src/cli/main.js");
+const CLI = join(HERE, "../bin/main.js");
 const SLOW = "collapse-vs-two-truncates";
 /** checkScenario's defaults: DFS bound 3, shrink budget 3,000 executions and 10 s. */
 const DFS_BOUND = 3;
@@ -258,7 +258,7 @@ function cliWallTime(runs: number): { table: string; median: number } {
   }
   const t = table(["command", "runs", "median", "min", "max", "output"], "lrrrrl", [
     [
-      "`node dist/src/cli/main.js check collapse-vs-truncate --quiet`",
+      "`node dist/bin/main.js check collapse-vs-truncate --quiet`",
       String(runs),
       fmtMs(median(ms)),
       fmtMs(Math.min(...ms)),

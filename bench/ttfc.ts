@@ -13,7 +13,7 @@
  *     (Node start-up and module loading included). Medians over the seeds count a search that ran out of
  *     budget as infinitely long, so a median is shown only when more than half of the seeds found a bug.
  * (b) Race (b) at HPAGE_PMD_NR=512 under POS over seeds 1..R: the distribution.
- * (c) Wall time of `node dist/src/cli/main.js check --quiet` processes (the bin run directly: `npx`
+ * (c) Wall time of `node dist/bin/main.js check --quiet` processes (the bin run directly: `npx`
  *     adds ~0.8 s here): the default check (collapse-vs-truncate, N=4, shrink included), and POS checks
  *     at N=4 and N=512 with --no-shrink.
  *
@@ -38,7 +38,7 @@ export const name = "ttfc";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const CLI = join(HERE, "../src/cli/main.js");
+const CLI = join(HERE, "../bin/main.js");
 const SCENARIOS = [
   "truncate-vs-truncate",
   "collapse-vs-truncate",
@@ -248,7 +248,7 @@ function cliRuns(runs: number): string {
     return [`\`${c.label}\``, fmtMs(median(xs)), fmtMs(Math.min(...xs)), fmtMs(Math.max(...xs)), out[k] as string];
   });
   rows.push(["`node -e 0` (Node alone)", fmtMs(median(node)), fmtMs(Math.min(...node)), fmtMs(Math.max(...node)), ""]);
-  return `${table(["command (node dist/src/cli/main.js ...)", "median", "min", "max", "output"], "lrrrl", rows)}\n\n${runs} runs each, interleaved`;
+  return `${table(["command (node dist/bin/main.js ...)", "median", "min", "max", "output"], "lrrrl", rows)}\n\n${runs} runs each, interleaved`;
 }
 
 /** Entry point for bench/run.ts. */

@@ -2,6 +2,7 @@
  * The identity of the code a search ran: a hash of the engine, the kernel model and the scenarios (every
  * compiled module under them, by path and content), plus a user scenario's own file. A checkpoint records
  * it, so a search is never resumed by code that may explore differently (scenario.path: its file).
+ * Run from the bundle (dist/bin, rolldown.config.mjs), the code is the bundle's files: they are hashed.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -15,9 +16,12 @@ let cached: string | null = null;
 
 export function buildId(scenarioFile?: string): string {
   if (cached === null) {
-    const src = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const src = path.dirname(here);
     const h = createHash("sha256");
-    for (const part of PARTS) hashTree(h, src, part);
+    if (PARTS.every((part) => fs.existsSync(path.join(src, part)))) {
+      for (const part of PARTS) hashTree(h, src, part);
+    } else hashTree(h, src, path.basename(here));
     cached = h.digest("hex").slice(0, 16);
   }
   if (scenarioFile === undefined) return cached;

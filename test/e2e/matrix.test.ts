@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { PATCH_SETS, PATCHES } from "../../src/kernel/patches/index.js";
 
-const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
 
 function mmrace(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });

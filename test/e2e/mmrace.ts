@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
 
 export interface Run {
   readonly code: number | null;

@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ARGS = ["check", "stress-madvise-dso", "--strategy", "random", "--time", "3", "--no-shrink"];
 
 function inTerminal(args: string[]): string {
-  const cmd = ["node", "dist/src/cli/main.js", ...args].join(" ");
+  const cmd = ["node", "dist/bin/main.js", ...args].join(" ");
   const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   if (r.error !== undefined) throw r.error;
   return r.stdout;
@@ -26,7 +26,7 @@ test("a terminal gets a progress line with executions, rate and failures, cleare
 
 test("--json in a terminal and piped output get no progress line", () => {
   expect(inTerminal([...ARGS, "--json"])).not.toMatch(/exec\/s/);
-  const piped = spawnSync(process.execPath, ["dist/src/cli/main.js", ...ARGS], { cwd: ROOT, encoding: "utf8" });
+  const piped = spawnSync(process.execPath, ["dist/bin/main.js", ...ARGS], { cwd: ROOT, encoding: "utf8" });
   expect(piped.stderr).toBe("");
   expect(piped.stdout).toContain("No bug found.");
 });

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
 
 function mmrace(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });

@@ -30,7 +30,7 @@ interface Out {
 
 /** Runs mmrace with stdout on a pseudo-terminal; stderr too unless `stderr` is false. */
 function inTerminal(args: string[], extra: Env = {}, stderr = false): Out {
-  const cmd = `node dist/src/cli/main.js ${args.join(" ")}${stderr ? "" : " 2>/dev/null"}`;
+  const cmd = `node dist/bin/main.js ${args.join(" ")}${stderr ? "" : " 2>/dev/null"}`;
   const r = spawnSync("script", ["-qec", cmd, "/dev/null"], {
     cwd: ROOT,
     encoding: "utf8",
@@ -43,7 +43,7 @@ function inTerminal(args: string[], extra: Env = {}, stderr = false): Out {
 
 /** Runs mmrace with stdout and stderr piped. */
 function piped(args: string[], extra: Env = {}): Out & { readonly err: string } {
-  const r = spawnSync(process.execPath, ["dist/src/cli/main.js", ...args], {
+  const r = spawnSync(process.execPath, ["dist/bin/main.js", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 60_000,

@@ -27,7 +27,7 @@ import { findScenario } from "../../src/scenarios/index.js";
 import { makeProgram } from "../../src/scenarios/program.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../dist/bin/main.js", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
 const SCENARIO = "truncate-vs-truncate";
 const ELIXIR = "https://elixir.bootlin.com/linux/v5.15-rc3/source/";
