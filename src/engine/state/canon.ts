@@ -48,10 +48,8 @@ const T_FUNCTION = 13;
 const T_BIGINT = 14;
 const T_TYPED = 15;
 
-/** Objects remembered across walks before the stamp table is emptied. */
-const MAX_IDS = 1 << 16;
-/** Stamps stay below this (the table is emptied and numbering restarts), so `stamp << 3` is an int32. */
-const MAX_STAMP = 1 << 27;
+/** A walked object, seen through the walker's symbol-keyed properties (stamp, shape tag). */
+type Stamped = Record<symbol, number | undefined>;
 /** Key lists remembered per class or function (an object matching none is walked by a one-off list). */
 const MAX_SHAPES = 7;
 
@@ -68,6 +66,12 @@ interface Shape {
   readonly label: KnownText;
   /** Per key: whether it holds a thread id (the class lists it in `static threadIdFields`). */
   readonly tid: readonly boolean[];
+  /**
+   * Walks the state keys' values in order: a function made for this key list, so that each read is a
+   * read of a named property (one hidden class per site) instead of a generic `o[key]` over every class,
+   * about a fifth of the walk's time (bench/RESULTS.md §12). Same words as walking the keys in a loop.
+   */
+  readonly walk: (w: CanonicalWalker, o: object) => void;
 }
 
 /**
@@ -83,7 +87,17 @@ function shapeOf(ctor: unknown, o: object): Shape {
   const all = Object.keys(o);
   const keys = all.filter((k) => !skip.includes(k));
   const name = (ctor as { name?: string }).name ?? "";
-  return { all, keys, label: knownText(`${name}{${keys.join(",")}}`), tid: keys.map((k) => tidFields.includes(k)) };
+  const tid = keys.map((k) => tidFields.includes(k));
+  return { all, keys, label: knownText(`${name}{${keys.join(",")}}`), tid, walk: fieldWalker(keys, tid) };
+}
+
+/**
+ * `(w, o) => { w.value(o["k1"]); w.threadId(o["k2"]); ... }` for a key list. The keys are property names
+ * of the model's own classes and frames (never text from a scenario file), quoted with JSON.stringify.
+ */
+function fieldWalker(keys: readonly string[], tid: readonly boolean[]): Shape["walk"] {
+  const body = keys.map((k, i) => `w.${tid[i] === true ? "threadId" : "value"}(o[${JSON.stringify(k)}]);`).join("\n");
+  return new Function("w", "o", body) as Shape["walk"];
 }
 
 export class CanonicalWalker {
@@ -94,16 +108,21 @@ export class CanonicalWalker {
   static checkKeysAlways = false;
   private count = 0;
   /**
-   * Objects are numbered by a stamp, `base + n` for the n-th object of the current walk, kept in `ids`
-   * across walks: stamps of earlier walks are below `base`, so the table is not cleared (and regrown) on
-   * every walk, only when it holds more than `MAX_IDS` objects (those of executions long gone). Each entry
-   * is `stamp << 3 | tag`: tag k > 0 says the object's keys were found equal to the k-th key list of its
-   * class (or function, for locals) when it was first walked.
+   * Objects are numbered by a stamp, `base + n` for the n-th object of the current walk, kept on the
+   * object under this walker's own symbol (a Map from object to stamp cost a hash lookup per object and
+   * per walk: bench/RESULTS.md §12). Stamps of earlier walks are below `base`, which only grows (a double:
+   * exact up to 2^53, ~10^12 walks of a thousand objects), so nothing is ever cleared. Symbol-keyed
+   * properties are not state: the walk and `sameKeys` see string keys only.
    */
   private base = 0;
-  private readonly ids = new Map<object, number>();
-  /** Key lists of class instances by class, and of frames' locals by function; see `shapeFor`. */
-  private readonly shapes = new Map<unknown, Shape[]>();
+  private readonly stampKey = Symbol("canon stamp");
+  /**
+   * Under this symbol an object keeps k > 0 when its keys were found equal to the k-th key list of its
+   * class (or of its function, for a frame's locals) the first time it was walked; see `shapeFor`.
+   */
+  private readonly tagKey = Symbol("canon shape");
+  /** Key lists of class instances, kept on the class, and of frames' locals, kept on the function. */
+  private readonly shapesKey = Symbol("canon shapes");
 
   /**
    * Symmetry: thread id → the id it is renamed to in this walk (fields a class declares in
@@ -117,10 +136,6 @@ export class CanonicalWalker {
   begin(): void {
     this.base += this.count + 1;
     this.count = 0;
-    if (this.ids.size > MAX_IDS || this.base > MAX_STAMP) {
-      this.ids.clear();
-      this.base = 0;
-    }
   }
 
   value(v: unknown): void {
@@ -172,36 +187,38 @@ export class CanonicalWalker {
    * while the object's keys match it. The words differ from `value(locals)`'s, consistently.
    */
   locals(fn: object, o: object | null): void {
-    const raw = o === null ? undefined : this.ids.get(o);
+    const stamp = o === null ? undefined : (o as Stamped)[this.stampKey];
     if (
       o === null ||
-      (raw !== undefined && raw >> 3 >= this.base) ||
+      (stamp !== undefined && stamp >= this.base) ||
       (o as { constructor?: unknown }).constructor !== Object
     ) {
       this.value(o);
       return;
     }
-    const shape = this.shapeFor(fn, Object, o, raw, this.base + this.count++);
+    const shape = this.shapeFor(fn, Object, o, this.base + this.count++);
     this.sink.word(T_OBJECT);
     this.fields(o as Record<string, unknown>, shape);
   }
 
   /**
-   * Returns the key list to walk `o` by (just numbered `stamp` in this walk; `raw`: its entry from
-   * earlier walks), remembered under `owner` (its class, or the function of a frame's locals), and keeps
-   * in `o`'s entry which list matched. An
+   * Numbers `o` with `stamp` in this walk and returns the key list to walk it by, remembered under `owner`
+   * (its class, or the function of a frame's locals); `o` keeps which list matched. An
    * object's keys are compared with the remembered lists only the first time it is walked: the model's
    * objects get all their keys when they are made (class fields, object literals) and never add or delete
    * one (no `delete`, no `Object.assign`/`defineProperty` on model objects), so the match holds for the
    * object's life. The soundness tests walk with `checkKeysAlways`, which checks that on every walk.
    */
-  private shapeFor(owner: unknown, ctor: unknown, o: object, raw: number | undefined, stamp: number): Shape {
-    let list = this.shapes.get(owner);
+  private shapeFor(owner: object, ctor: unknown, o: object, stamp: number): Shape {
+    const rec = o as Stamped;
+    rec[this.stampKey] = stamp;
+    const holder = owner as Record<symbol, Shape[] | undefined>;
+    let list = holder[this.shapesKey];
     if (list === undefined) {
       list = [];
-      this.shapes.set(owner, list);
+      holder[this.shapesKey] = list;
     }
-    let tag = raw === undefined ? 0 : raw & 7;
+    let tag = rec[this.tagKey] ?? 0;
     if (tag > 0 && CanonicalWalker.checkKeysAlways && !sameKeys((list[tag - 1] as Shape).all, o)) {
       throw new Error(`the keys of a ${(ctor as { name?: string }).name} object changed after it was first walked`);
     }
@@ -212,29 +229,30 @@ export class CanonicalWalker {
         list.push(shapeOf(ctor, o));
         tag = list.length;
       }
+      if (tag > 0) rec[this.tagKey] = tag;
     }
-    this.ids.set(o, (stamp << 3) | tag);
     return tag > 0 ? (list[tag - 1] as Shape) : shapeOf(ctor, o);
   }
 
   /** A class instance's (or known plain object's) fields, in its shape's order, after its label. */
   private fields(rec: Record<string, unknown>, shape: Shape): void {
-    const keys = shape.keys;
-    const map = this.threadMap;
     this.sink.known(shape.label);
-    for (let i = 0; i < keys.length; i++) {
-      const v = rec[keys[i] as string];
-      if (map !== null && shape.tid[i] === true && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
-      else this.value(v);
-    }
+    shape.walk(this, rec);
+  }
+
+  /** A field that holds a thread id: renamed by `threadMap` (symmetry) unless it is -1. */
+  threadId(v: unknown): void {
+    const map = this.threadMap;
+    if (map !== null && typeof v === "number" && v >= 0) this.value(map[v] ?? v);
+    else this.value(v);
   }
 
   private object(o: object): void {
     const sink = this.sink;
-    const raw = this.ids.get(o);
-    if (raw !== undefined && raw >> 3 >= this.base) {
+    const seen = (o as Stamped)[this.stampKey];
+    if (seen !== undefined && seen >= this.base) {
       sink.word(T_REF);
-      sink.word((raw >> 3) - this.base);
+      sink.word(seen - this.base);
       return;
     }
     const stamp = this.base + this.count++;
@@ -250,12 +268,12 @@ export class CanonicalWalker {
     const ctor = (o as { constructor?: { name?: string } }).constructor;
     if (kind === T_OBJECT && ctor !== Object && ctor !== undefined) {
       // A class instance: its keys are its class's, whose name and key list are hashed once per walk.
-      const shape = this.shapeFor(ctor, ctor, o, raw, stamp);
+      const shape = this.shapeFor(ctor, ctor, o, stamp);
       sink.word(T_OBJECT);
       this.fields(o as Record<string, unknown>, shape);
       return;
     }
-    this.ids.set(o, stamp << 3);
+    (o as Stamped)[this.stampKey] = stamp;
     sink.word(kind);
     switch (kind) {
       case T_ARRAY: {

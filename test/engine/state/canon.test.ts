@@ -69,6 +69,26 @@ describe("canonical walk", () => {
     expect(hash(x)).toBe(first);
   });
 
+  test("two walkers over the same objects keep their own numbering (each stamps under its own symbol)", () => {
+    // The hash and text walkers meet the same model objects; one's stamps must never read as the
+    // other's. Interleave them over shared objects reached in different orders and compare with a walker
+    // that has never seen them.
+    const shared = new Node(1, 1, new Node(2, 2));
+    const fresh = () => {
+      const w = new CanonicalWalker(new TextSink());
+      w.begin();
+      w.value([shared, shared.next, shared]);
+      return (w.sink as TextSink).take();
+    };
+    const expected = fresh();
+    for (let i = 0; i < 3; i++) {
+      hash([shared.next, new Node(3, 3), shared]);
+      expect(text([shared, shared.next, shared])).toBe(expected);
+      text([new Node(4, 4), shared.next]);
+    }
+    expect(Object.keys(shared)).toEqual(["id", "value", "next", "owner"]); // stamps are not keys
+  });
+
   test("a cycle walks as a back-reference", () => {
     const a = new Node(1, 1);
     a.next = a;
