@@ -107,6 +107,7 @@ export function reportExecution(
   strategy: string,
   elapsedMs: number,
   search: SearchStats | null = null,
+  fewestPreemptions: boolean | null = null,
 ): CheckReport {
   let bug: BugReport | null = null;
   let schedule: string | null = null;
@@ -137,6 +138,7 @@ export function reportExecution(
     schedule,
     replay: schedule === null ? null : replayCommand(p, schedule),
     preemptions: failing?.preemptions ?? null,
+    fewestPreemptions: failing === null || failing.verdict === "model-error" ? null : fewestPreemptions,
     executions: run.executions,
     steps: run.steps,
     exhaustive: run.exhaustive,
@@ -218,9 +220,10 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
     checkpoint: checkpointOptions(p, strategy, o),
     wanted: site === undefined ? undefined : (x) => failureKey(x) === site,
   });
-  const failing = shrinkFailure(p, r.first, o, strategy.name === "dfs");
+  const { failing, fewest } = shrinkFailure(p, r.first, o, strategy.name === "dfs");
   const run_ = site === undefined ? r : { ...r, coverage: `${r.coverage}${siteNote(site, r)}` };
-  let report = reportExecution(p, "check", failing, run_, strategy.name, Date.now() - t0, searchStats(strategy));
+  const ms = Date.now() - t0;
+  let report = reportExecution(p, "check", failing, run_, strategy.name, ms, searchStats(strategy), fewest);
   if (site !== undefined) report = { ...report, site };
   if (o.countTraces === true) report = withTraceCount(report, p);
   return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
@@ -257,13 +260,15 @@ function checkpointOptions(p: ScenarioProgram, strategy: Strategy, o: CheckOptio
  * Shrinks a failure found by a search to the fewest preemptions, then steps, within 3000 executions and
  * `o.shrinkTimeMs` (10 s by default). A model error, no failure, or `o.noShrink` comes back unchanged.
  * `provenMinimal`: the failure came from iterative DFS, so its preemptions need no proof.
+ * `fewest`: whether no failure at its site has fewer preemptions (CheckReport.fewestPreemptions).
  */
 export function shrinkFailure(
   p: ScenarioProgram,
   failing: ExecutionResult | null,
   o: CheckOptions,
   provenMinimal: boolean,
-): ExecutionResult | null {
-  if (failing === null || failing.verdict === "model-error" || o.noShrink === true) return failing;
-  return shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000, provenMinimal }).result;
+): { failing: ExecutionResult | null; fewest: boolean | null } {
+  if (failing === null || failing.verdict === "model-error" || o.noShrink === true) return { failing, fewest: null };
+  const s = shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000, provenMinimal });
+  return { failing: s.result, fewest: s.minimalPreemptions };
 }

@@ -172,9 +172,9 @@ export function stressReport(
     terminalStates: new Set(bySeed.flatMap((x) => x.terminalStates)),
     coverage,
   } as const;
-  const failing = shrinkFailure(p, first, co, false);
+  const { failing, fewest } = shrinkFailure(p, first, co, false);
   const strategyName = o.strategy ?? "pct";
-  const report = reportExecution(p, "stress", failing, runLike, strategyName, Date.now() - t0);
+  const report = reportExecution(p, "stress", failing, runLike, strategyName, Date.now() - t0, null, fewest);
   const sites = [...sitesCount]
     .map(([key, n]) => siteCount(p, key, n, firstAt, bySeed.length > 1))
     .sort((a, b) => b.count - a.count || (a.seed ?? 0) - (b.seed ?? 0) || a.firstExecution - b.firstExecution);

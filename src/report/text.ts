@@ -16,9 +16,7 @@ export function renderReportBody(r: CheckReport): string {
     out.push("");
     out.push(r.oops ?? "");
     out.push("");
-    out.push(
-      `Minimal interleaving (${r.preemptions ?? "?"} preemption(s), ${r.narrative?.reduce((a, i) => Math.max(a, i.lastStep + 1), 0) ?? 0} steps):`,
-    );
+    out.push(`${interleavingTitle(r)}:`);
     out.push(renderNarrative(r.narrative ?? []));
     out.push("");
     out.push(`Found: ${r.bug.kind} at ${r.bug.site} (${r.bug.condition})`);
@@ -33,6 +31,22 @@ export function renderReportBody(r: CheckReport): string {
     );
   }
   return out.join("\n");
+}
+
+/**
+ * The narrative's title: "Minimal" only when no failure at the site has fewer preemptions (proven by the
+ * shrink's bounded search), "Shrunk" when that search ran out of budget; a replay's or an unshrunk one's
+ * says so.
+ */
+export function interleavingTitle(r: CheckReport): string {
+  const steps = r.narrative?.reduce((a, i) => Math.max(a, i.lastStep + 1), 0) ?? 0;
+  const p = `${r.preemptions ?? "?"} preemption(s)`;
+  if (r.fewestPreemptions === true) return `Minimal interleaving (${p}, ${steps} steps)`;
+  if (r.fewestPreemptions === false) {
+    return `Shrunk interleaving (${p}, ${steps} steps; fewer preemptions not ruled out: the shrink ran out of budget)`;
+  }
+  if (r.command === "replay") return `Replayed interleaving (${p}, ${steps} steps)`;
+  return `Interleaving as found (${p}, ${steps} steps; not shrunk)`;
 }
 
 /** What the search covered, in one line. */

@@ -44,6 +44,13 @@ export interface CheckReport {
   readonly schedule: string | null;
   readonly replay: string | null;
   readonly preemptions: number | null;
+  /**
+   * Whether `preemptions` is the fewest that reach this failure's site: true when a preemption-bounded
+   * search below it found none (or the failure came from iterative DFS, which finds the fewest first);
+   * false when the counterexample was shrunk but that search ran out of budget; null when it was not
+   * shrunk (`--no-shrink`, a replay) or there is no failure.
+   */
+  readonly fewestPreemptions: boolean | null;
   readonly executions: number;
   readonly steps: number;
   readonly exhaustive: boolean;

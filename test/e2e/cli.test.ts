@@ -12,6 +12,10 @@ import { makeProgram } from "../../src/scenarios/program.js";
 import { BIN, expectUsageError, lines, mmraceIn, type Run } from "./mmrace.js";
 
 const SCENARIO = "truncate-vs-truncate";
+
+interface CheckReportLike {
+  readonly fewestPreemptions: boolean | null;
+}
 const SITE = "mm/truncate.c:213";
 
 function mmrace(...args: string[]): Run {
@@ -67,6 +71,7 @@ describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
     exhaustive: boolean;
     steps: number;
     config: { HPAGE_PMD_NR: number };
+    fewestPreemptions: boolean | null;
   };
   beforeAll(() => {
     text = mmrace("check", SCENARIO);
@@ -95,6 +100,8 @@ describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
     expect(report.schedule?.startsWith(`v1.${SCENARIO}~n4.`)).toBe(true);
     expect(report.exhaustive).toBe(false);
     expect(report.config.HPAGE_PMD_NR).toBe(4);
+    // The shrink's bounded search ran below 2 preemptions and found no failure at the site.
+    expect(report.fewestPreemptions).toBe(true);
     // Deterministic: the text run found the same schedule.
     expect(replayArgv(text.stdout)).toEqual(["replay", SCENARIO, report.schedule]);
   });
@@ -106,6 +113,8 @@ describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain(`kernel BUG at ${SITE}!`);
     expect(r.stdout).toContain(`Found: VM_BUG_ON_PAGE at ${SITE} (PageTail(page))`);
+    // A replay does not claim the fewest preemptions: it runs what it was given.
+    expect(r.stdout).toMatch(/^Replayed interleaving \(2 preemption\(s\), \d+ steps\):$/m);
     const j = mmrace(...argv, "--json");
     expect(j.code).toBe(1);
     const rep = JSON.parse(j.stdout);
@@ -173,6 +182,15 @@ describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
     expect(j.trace[0].at).toMatch(/^\S+:\d+$/);
   });
 
+  test("--no-shrink: the interleaving as found, not called minimal; fewestPreemptions null", () => {
+    const t = mmrace("check", SCENARIO, "--no-shrink");
+    expect(t.code).toBe(1);
+    expect(t.stdout).toMatch(/^Interleaving as found \(\d+ preemption\(s\), \d+ steps; not shrunk\):$/m);
+    expect(t.stdout).not.toMatch(/^Minimal interleaving/m);
+    const j = JSON.parse(mmrace("check", SCENARIO, "--no-shrink", "--json").stdout) as CheckReportLike;
+    expect(j.fewestPreemptions).toBeNull();
+  });
+
   test("check --steps and replay --steps: every step instead of the condensed narrative", () => {
     const c = mmrace("check", SCENARIO, "--steps");
     const r = mmrace(...replayArgv(text.stdout), "--steps");
@@ -180,7 +198,7 @@ describe(`check ${SCENARIO}, then replay and explain what it found`, () => {
       expect(x.code).toBe(1);
       expect(x.stdout).toContain(`kernel BUG at ${SITE}!`);
       expect(x.stdout).toContain("Call Trace:");
-      expect(x.stdout).toMatch(/^Minimal interleaving /m);
+      expect(x.stdout).toMatch(/^(Minimal|Replayed) interleaving /m);
       expect(x.stdout).not.toMatch(/^ 1\. CPU\d+ /m);
       expect(x.stdout).toMatch(/^Replay: mmrace replay /m);
       const steps = lines(x.stdout).filter((l) => STEP_LINE.test(l));
