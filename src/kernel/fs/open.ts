@@ -39,11 +39,11 @@ const S_nr_thps = site(F, 859, "do_dentry_open", "filemap_nr_thps(inode->i_mappi
 const S_invalidate_unlock = site(F, 862, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
 const S_invalidate_unlock_8468 = site(F, 871, "do_dentry_open", "filemap_invalidate_unlock(mapping)");
 
-// ===== write access on i_writecount (include/linux/fs.h:3048–3065), for patch deny-write-access-in-collapse =====
+// ===== write access on i_writecount (include/linux/fs.h:3046–3063), for patch deny-write-access-in-collapse =====
 // They belong to include/linux/fs.h; they live here because only the patch uses them (src/kernel/patches/).
 
 /**
- * get_write_access (include/linux/fs.h:3048): atomic_inc_unless_negative(&inode->i_writecount) ? 0 :
+ * get_write_access (include/linux/fs.h:3046): atomic_inc_unless_negative(&inode->i_writecount) ? 0 :
  * -ETXTBSY. Fails only while someone holds write access denied (i_writecount < 0). One atomic RMW: the
  * caller yields after it.
  */
@@ -56,7 +56,7 @@ export function get_write_access(ino: inode): number {
 }
 
 /**
- * deny_write_access (include/linux/fs.h:3052): atomic_dec_unless_positive(&file_inode(file)->i_writecount)
+ * deny_write_access (include/linux/fs.h:3050): atomic_dec_unless_positive(&file_inode(file)->i_writecount)
  * ? 0 : -ETXTBSY. Fails while the file is open for write (i_writecount > 0). One atomic RMW.
  */
 export function deny_write_access(file: file): number {
@@ -68,7 +68,7 @@ export function deny_write_access(file: file): number {
   return 0;
 }
 
-/** allow_write_access (include/linux/fs.h:3061): atomic_inc(&file_inode(file)->i_writecount). One atomic RMW. */
+/** allow_write_access (include/linux/fs.h:3059): atomic_inc(&file_inode(file)->i_writecount). One atomic RMW. */
 export function allow_write_access(file: file): void {
   write(file.f_inode.id);
   file.f_inode.i_writecount++;

@@ -2,10 +2,9 @@
  * mm/filemap.c, the page-fault side: the lockless lookup of one index (mapping_get_entry,
  * pagecache_get_page) and filemap_fault, generic_file_vm_ops' ->fault.
  *
- * Line numbers are 5.15.24's. Below :2096 they are rc3's too (mapping_get_entry, pagecache_get_page,
- * __lock_page_killable). lock_page_maybe_drop_mmap and filemap_fault lie above find_lock_entries, where
- * rc3 has one more line (the VM_BUG_ON_PAGE d417b49fff3e removed), so their rc3 lines are probably one
- * higher; no rc3 tree was at hand to check, so those sites say (5.15.24).
+ * Line numbers are v5.15-rc3's: 5.15.24's below :2096 (mapping_get_entry, pagecache_get_page,
+ * __lock_page_killable) and one more after, for the VM_BUG_ON_PAGE in find_lock_entries that
+ * d417b49fff3e removed (lock_page_maybe_drop_mmap, filemap_fault); docs/model.md, "Line numbers".
  *
  * Lock ordering, the fault's part (mm/rmap.c:21): mmap_lock (read; not modelled) → invalidate_lock
  * (shared, only when the page is missing or not uptodate) → page lock → ptl (in finish_fault).
@@ -139,7 +138,7 @@ const S_pgp_put = site(F, 1916, "pagecache_get_page", "page->mapping != mapping:
  *
  * Context: may sleep with FGP_LOCK.
  * Return: the page (the subpage for @index unless FGP_HEAD), a value entry with FGP_ENTRY, or null.
- * C: mm/filemap.c:1888–1976. Model: mapping_get_entry's steps, lock_page's, one step each for the
+ * C: mm/filemap.c:1888–1968. Model: mapping_get_entry's steps, lock_page's, one step each for the
  * unlock and put of a truncated page. The ->mapping read is under the page lock and folds.
  */
 export function* pagecache_get_page(mapping: address_space, index: number, fgp_flags: number): Gen<XaEntry> {
@@ -191,8 +190,8 @@ export function* pagecache_get_page(mapping: address_space, index: number, fgp_f
 // ===== filemap_fault =====
 
 const FN___lock_page_killable = fn("__lock_page_killable", F, 1653);
-const S_lpk_wait = site(F, 1656, "__lock_page_killable", "sleep until the page is unlocked");
-const S_lpk_got = site(F, 1656, "__lock_page_killable", "take PG_locked after waking");
+const S_lpk_wait = site(F, 1657, "__lock_page_killable", "sleep until the page is unlocked");
+const S_lpk_got = site(F, 1657, "__lock_page_killable", "take PG_locked after waking");
 
 /**
  * __lock_page_killable (mm/filemap.c:1653): sleep on the head's PG_locked until it can take it. No
@@ -228,12 +227,12 @@ interface FaultLocals {
   retry_find: boolean;
 }
 
-const FN_lock_page_maybe_drop_mmap = fn("lock_page_maybe_drop_mmap", F, 2899);
-const S_lpmdm_trylock = site(F, 2902, "lock_page_maybe_drop_mmap", "trylock_page(page) (5.15.24)");
+const FN_lock_page_maybe_drop_mmap = fn("lock_page_maybe_drop_mmap", F, 2900);
+const S_lpmdm_trylock = site(F, 2903, "lock_page_maybe_drop_mmap", "trylock_page(page)");
 
 /**
  * lock_page_maybe_drop_mmap - lock the page for a fault, dropping mmap_lock if it must sleep
- * (mm/filemap.c:2899, 5.15.24)
+ * (mm/filemap.c:2900)
  *
  * trylock; else, with FAULT_FLAG_RETRY_NOWAIT, give up; else on the first attempt of a retryable fault
  * pin the file and drop mmap_lock (maybe_unlock_mmap_for_io, mm/internal.h:432: sets @L.fpin, after
@@ -258,25 +257,25 @@ function* lock_page_maybe_drop_mmap(vmf: vm_fault, page: Page, fpin: FaultLocals
   return leave(1);
 }
 
-const FN_filemap_fault = fn("filemap_fault", F, 3036);
-const S_ff_uptodate = site(F, 3064, "filemap_fault", "PageUptodate(page) (5.15.24)");
-const S_ff_unlock_truncated = site(F, 3099, "filemap_fault", "truncated: unlock_page(page) (5.15.24)");
-const S_ff_put_truncated = site(F, 3100, "filemap_fault", "truncated: put_page(page) (5.15.24)");
-const S_ff_unlock_not_uptodate = site(F, 3117, "filemap_fault", "!PageUptodate: unlock_page(page) (5.15.24)");
-const S_ff_put_not_uptodate = site(F, 3118, "filemap_fault", "!PageUptodate: put_page(page) (5.15.24)");
-const S_ff_unlock_fpin = site(F, 3130, "filemap_fault", "fpin: unlock_page(page) (5.15.24)");
-const S_ff_retry_put = site(F, 3176, "filemap_fault", "out_retry: put_page(page) (5.15.24)");
-const S_ff_nopage = site(F, 3086, "filemap_fault", "no page: the model reads none in (5.15.24)");
+const FN_filemap_fault = fn("filemap_fault", F, 3037);
+const S_ff_uptodate = site(F, 3065, "filemap_fault", "PageUptodate(page)");
+const S_ff_unlock_truncated = site(F, 3100, "filemap_fault", "truncated: unlock_page(page)");
+const S_ff_put_truncated = site(F, 3101, "filemap_fault", "truncated: put_page(page)");
+const S_ff_unlock_not_uptodate = site(F, 3118, "filemap_fault", "!PageUptodate: unlock_page(page)");
+const S_ff_put_not_uptodate = site(F, 3119, "filemap_fault", "!PageUptodate: put_page(page)");
+const S_ff_unlock_fpin = site(F, 3131, "filemap_fault", "fpin: unlock_page(page)");
+const S_ff_retry_put = site(F, 3177, "filemap_fault", "out_retry: put_page(page)");
+const S_ff_nopage = site(F, 3087, "filemap_fault", "no page: the model reads none in");
 
 /**
- * filemap_fault - read in file data for page fault handling (mm/filemap.c:3036, 5.15.24)
+ * filemap_fault - read in file data for page fault handling (mm/filemap.c:3037)
  * @vmf: the fault: vma, pgoff, flags; receives the locked page in vmf->page
  *
  * find_get_page (a reference, no lock; the subpage for a THP). If there is none, or if it is not
- * uptodate, filemap_invalidate_lock_shared is taken (:3065, :3080) so that no truncation can run under
+ * uptodate, filemap_invalidate_lock_shared is taken (:3066, :3081) so that no truncation can run under
  * the read. The page is then locked (lock_page_maybe_drop_mmap); if ->mapping changed meanwhile it was
- * truncated: drop it and look again under invalidate_lock (retry_find, :3074). VM_BUG_ON_PAGE(
- * page_to_pgoff(page) != offset) (:3103) checks that the locked page is the one for @offset. If the fault
+ * truncated: drop it and look again under invalidate_lock (retry_find, :3075). VM_BUG_ON_PAGE(
+ * page_to_pgoff(page) != offset) (:3104) checks that the locked page is the one for @offset. If the fault
  * had to drop mmap_lock to sleep, it returns VM_FAULT_RETRY after all that and the caller faults again.
  *
  * Not modelled, each leaving a path the C takes when its call fails or finds nothing to do: readahead
@@ -284,8 +283,8 @@ const S_ff_nopage = site(F, 3086, "filemap_fault", "no page: the model reads non
  * the model returns VM_FAULT_SIGBUS there, say "no page", where the C would map a freshly read page);
  * re-reading a page that is !Uptodate under its lock (filemap_read_page; unreachable in the model: a
  * page is only ever !Uptodate while collapse_file holds its lock, and collapse_file makes it uptodate or
- * clears its ->mapping before unlocking: reaching it is a model error). i_size is read twice (:3049,
- * :3140); no modelled thread changes it, so those reads fold.
+ * clears its ->mapping before unlocking: reaching it is a model error). i_size is read twice (:3050,
+ * :3141); no modelled thread changes it, so those reads fold.
  *
  * Context: mmap_lock held for read (not modelled); may sleep.
  * Return: VM_FAULT_LOCKED (| VM_FAULT_MAJOR) with vmf->page locked and referenced; VM_FAULT_RETRY;
@@ -308,29 +307,29 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
     retry_find: false,
   });
   read(inode.id);
-  const max_off = Math.ceil(inode.i_size / 4096); // i_size_read (:3049)
+  const max_off = Math.ceil(inode.i_size / 4096); // i_size_read (:3050)
   if (L.offset >= max_off) return leave(VM_FAULT_SIGBUS);
 
-  L.page = (yield* pagecache_get_page(L.mapping, L.offset, 0)) as Page | null; // find_get_page (:3056)
+  L.page = (yield* pagecache_get_page(L.mapping, L.offset, 0)) as Page | null; // find_get_page (:3057)
   if (L.page !== null) {
-    // do_async_mmap_readahead (:3063): no PG_readahead page exists in the model.
+    // do_async_mmap_readahead (:3064): no PG_readahead page exists in the model.
     L.uptodate = PageUptodate(L.page);
     yield S_ff_uptodate;
     if (!L.uptodate) {
-      yield* down_read(L.mapping.invalidate_lock); // :3065
+      yield* down_read(L.mapping.invalidate_lock); // :3066
       L.mapping_locked = true;
     }
     L.uptodate = false;
   } else {
-    L.ret = VM_FAULT_MAJOR; // :3072; do_sync_mmap_readahead (:3073) reads nothing in the model
+    L.ret = VM_FAULT_MAJOR; // :3073; do_sync_mmap_readahead (:3074) reads nothing in the model
     L.retry_find = true;
   }
 
   for (;;) {
     if (L.retry_find) {
-      // retry_find: (:3074)
+      // retry_find: (:3075)
       if (!L.mapping_locked) {
-        yield* down_read(L.mapping.invalidate_lock); // :3080
+        yield* down_read(L.mapping.invalidate_lock); // :3081
         L.mapping_locked = true;
       }
       L.page = (yield* pagecache_get_page(L.mapping, L.offset, FGP_CREAT | FGP_FOR_MMAP)) as Page | null;
@@ -360,7 +359,7 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
       L.page = null;
       continue;
     }
-    VM_BUG_ON_PAGE(() => page_to_index(page) !== L.offset, page, at(3103), "page_to_pgoff(page) != offset");
+    VM_BUG_ON_PAGE(() => page_to_index(page) !== L.offset, page, at(3104), "page_to_pgoff(page) != offset");
     if (!PageUptodate(page)) {
       if (!L.mapping_locked) {
         unlock_page(page);
@@ -370,7 +369,7 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
         L.page = null;
         continue;
       }
-      // page_not_uptodate (:3150): filemap_read_page.
+      // page_not_uptodate (:3151): filemap_read_page.
       throw new Error(`filemap_fault: ${page.name} is !Uptodate under its lock; filemap_read_page is not modelled`);
     }
     if (L.fpin) {
@@ -379,18 +378,18 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
       return yield* out_retry(L);
     }
     if (L.mapping_locked) {
-      up_read(L.mapping.invalidate_lock); // :3134
+      up_read(L.mapping.invalidate_lock); // :3135
       L.mapping_locked = false;
     }
-    // i_size re-check under the page lock (:3140): only truncate(2) of a tmpfs file changes i_size in the
-    // model, and tmpfs faults (shmem_fault) are not modelled, so it reads what :3049 read.
+    // i_size re-check under the page lock (:3141): only truncate(2) of a tmpfs file changes i_size in the
+    // model, and tmpfs faults (shmem_fault) are not modelled, so it reads what :3050 read.
     L.vmf.page = page;
     return leave(L.ret | VM_FAULT_LOCKED);
   }
 }
 
 /**
- * filemap_fault's out_retry: label (:3169): drop the page and invalidate_lock, return VM_FAULT_RETRY.
+ * filemap_fault's out_retry: label (:3170): drop the page and invalidate_lock, return VM_FAULT_RETRY.
  * No frame of its own (it is part of filemap_fault): its only variable, L, is filemap_fault's frame locals.
  */
 function* out_retry(L: FaultLocals): Gen<number> {
@@ -404,12 +403,12 @@ function* out_retry(L: FaultLocals): Gen<number> {
     up_read(L.mapping.invalidate_lock);
     L.mapping_locked = false;
   }
-  // fput(fpin) (:3180): struct file references are not modelled.
+  // fput(fpin) (:3181): struct file references are not modelled.
   return leave(L.ret | VM_FAULT_RETRY);
 }
 
 /**
- * generic_file_vm_ops (mm/filemap.c:3371): the vm_ops generic_file_mmap gives a file VMA. ->map_pages
+ * generic_file_vm_ops (mm/filemap.c:3372): the vm_ops generic_file_mmap gives a file VMA. ->map_pages
  * (filemap_map_pages) and ->page_mkwrite are not modelled: fault-around is off (memory.ts) and the
  * modelled faults are reads.
  */

@@ -2,9 +2,10 @@
  * mm/huge_memory.c: splitting a file or tmpfs THP back into small pages, as far as shmem truncation
  * needs it (shmem_punch_compound → split_huge_page).
  *
- * Line numbers are 5.15.24's; rc3's may differ by a few lines here: 5.15.24 carries two changes made
- * after rc3 in this range, ClearPageHasHWPoisoned(head) at :2429 (eac96c3efdb5, v5.15-rc6; PG_has_hwpoisoned
- * is not modelled) and, at :2711, filemap_nr_thps_dec (see SPLIT_DECREMENTS_NR_THPS).
+ * Line numbers are v5.15-rc3's: 5.15.24's less 2 from :2431 and less 4 from :2713, for two changes made
+ * after rc3 that 5.15.24 carries, ClearPageHasHWPoisoned(head) at 5.15.24's :2429 (eac96c3efdb5,
+ * v5.15-rc6; PG_has_hwpoisoned is not modelled) and filemap_nr_thps_dec at its :2711 (1ca7554d05ac, see
+ * SPLIT_DECREMENTS_NR_THPS); docs/model.md, "Line numbers".
  *
  * Lock ordering, as split_huge_page_to_list nests them: the THP's page lock (the caller's) →
  * i_mmap_rwsem (read) → i_pages xa_lock (with IRQs off) → [split_queue_lock, lru_lock: not modelled].
@@ -13,7 +14,7 @@
  */
 import { enter, type Gen, leave, read } from "../../engine/runtime.js";
 import { fn, site } from "../../engine/site.js";
-import { VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
+import { BUG_ON, VM_BUG_ON_PAGE, WARN_ON } from "../bug.js";
 import { kconfig } from "../config.js";
 import type { address_space } from "../include/linux/fs.js";
 import { compound_nr, thp_nr_pages } from "../include/linux/huge_mm.js";
@@ -159,11 +160,11 @@ const S_shp_unfreeze_head = site(
   "__split_huge_page",
   "page_ref_add(head, 2); xa_unlock(&head->mapping->i_pages)",
 );
-const S_shp_unlock = site(F, 2483, "__split_huge_page", "unlock_page(subpage)");
-const S_shp_put = site(F, 2492, "__split_huge_page", "put_page(subpage)");
+const S_shp_unlock = site(F, 2481, "__split_huge_page", "unlock_page(subpage)");
+const S_shp_put = site(F, 2490, "__split_huge_page", "put_page(subpage)");
 
 /*
- * __split_huge_page (huge_memory.c:2405–2494): with the head frozen and xa_lock held, turn each tail,
+ * __split_huge_page (huge_memory.c:2405–2492): with the head frozen and xa_lock held, turn each tail,
  * from the last to the first, into an ordinary page and store it in its own slot (or, beyond @end, delete
  * it from the page cache and drop its cache reference); then clear the head's compound state, give the
  * head back its page-cache reference plus one, and drop xa_lock. Finally every subpage but @page is
@@ -192,34 +193,35 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
     __split_huge_page_tail(head, L.i, L.list);
     const tail = L.subpages[L.i] as Page; // === L.subpages[L.i] at every yield of this iteration
     if (tail.index >= L.end) {
-      // :2434–2439: beyond EOF.
+      // :2432–2437: beyond EOF.
       ClearPageDirty(tail);
       yield* __delete_from_page_cache(tail, null);
-      if (shmem_mapping(mapping)) shmem_uncharge(mapping.host, 1); // :2437–2438
+      if (shmem_mapping(mapping)) shmem_uncharge(mapping.host, 1); // :2435–2436
       put_page(tail); // private: in no slot, no one else holds it
     } else {
       L.xas = XA_STATE(mapping.i_pages, tail.index);
-      yield* xas_store(L.xas, tail); // :2441 __xa_store
+      yield* xas_store(L.xas, tail); // :2439 __xa_store
     }
   }
   L.xas = null; // dead
-  // ClearPageCompound(head) (:2449): the head becomes an order-0 page.
+  // ClearPageCompound(head) (:2447): BUG_ON(!PageHead(page)), then the head becomes an order-0 page.
+  BUG_ON(!PageHead(head), { file: "include/linux/page-flags.h", line: 596 }, "!PageHead(page)");
   write_field(head, PF_COMPOUND);
   write_field(head, PF_COMPOUND_MAPCOUNT);
   clear_bit(PG_head, head);
   head.compound_order = 0;
   head.compound_mapcount = -1;
   head.subpages = null;
-  page_ref_add(head, 2); // :2466: the page cache's reference + one for the loop below
-  spin_unlock_irq(mapping.i_pages.xa_lock); // :2467
+  page_ref_add(head, 2); // :2464: the page cache's reference + one for the loop below
+  spin_unlock_irq(mapping.i_pages.xa_lock); // :2465
   yield S_shp_unfreeze_head;
-  // remap_page (:2471): nothing to do for file pages (unmap_page left no migration entries).
+  // remap_page (:2469): nothing to do for file pages (unmap_page left no migration entries).
   for (L.i = 0; L.i < L.nr; L.i++) {
     const subpage = L.subpages[L.i] as Page; // === L.subpages[L.i] at every yield of this iteration
     if (subpage === L.page) continue;
-    unlock_page(subpage); // :2483
+    unlock_page(subpage); // :2481
     yield S_shp_unlock;
-    put_page(subpage); // :2492
+    put_page(subpage); // :2490
     yield S_shp_put;
   }
   leave(undefined);
@@ -228,13 +230,13 @@ function* __split_huge_page(page: Page, list: Page[] | null, end: number): Gen<v
 // ===== mapcounts and the split check =====
 
 /**
- * total_mapcount (huge_memory.c:2496–2518): the mappings of all subpages; for a file THP the PMD
+ * total_mapcount (huge_memory.c:2494–2516): the mappings of all subpages; for a file THP the PMD
  * mappings are counted in each subpage's _mapcount, so compound_mapcount × nr comes off again.
  * Model: reads the head and every subpage in one step (the caller's); the modelled tmpfs files are
  * not mapped, so no zap can run beside it.
  */
 export function total_mapcount(page: Page): number {
-  VM_BUG_ON_PAGE(() => PageTail(page), page, at(2500), "PageTail(page)");
+  VM_BUG_ON_PAGE(() => PageTail(page), page, at(2498), "PageTail(page)");
   if (!PageCompound(page)) return page_mapcount_read(page) + 1;
   read_field(page, PF_COMPOUND_MAPCOUNT);
   const compound = page.compound_mapcount + 1;
@@ -243,22 +245,22 @@ export function total_mapcount(page: Page): number {
   for (let i = 0; i < nr; i++) {
     ret += page_mapcount_read(nth_page(page, i)) + 1;
   }
-  return ret - compound * nr; // !PageAnon (:2513)
+  return ret - compound * nr; // !PageAnon (:2511)
 }
 
-const FN_can_split_huge_page = fn("can_split_huge_page", F, 2579);
-const S_csh_mapcount = site(F, 2590, "can_split_huge_page", "total_mapcount(page)");
-const S_csh_count = site(F, 2590, "can_split_huge_page", "page_count(page)");
+const FN_can_split_huge_page = fn("can_split_huge_page", F, 2577);
+const S_csh_mapcount = site(F, 2588, "can_split_huge_page", "total_mapcount(page)");
+const S_csh_count = site(F, 2588, "can_split_huge_page", "page_count(page)");
 
 /**
- * can_split_huge_page - racy check that only the caller pins the THP (huge_memory.c:2579–2591)
+ * can_split_huge_page - racy check that only the caller pins the THP (huge_memory.c:2577–2589)
  * @page: the head; @pins: receives extra_pins, the page cache's thp_nr_pages references
  * Return: total_mapcount(page) == page_count(page) - extra_pins - 1.
  * Model: one step for the mapcounts, one for the refcount read.
  */
 function* can_split_huge_page(page: Page, pins: { extra_pins: number }): Gen<boolean> {
   const L = enter(FN_can_split_huge_page, { page, pins, mapcount: 0, ok: false });
-  L.pins.extra_pins = thp_nr_pages(L.page); // file/shmem: additional pins from the page cache (:2587)
+  L.pins.extra_pins = thp_nr_pages(L.page); // file/shmem: additional pins from the page cache (:2585)
   L.mapcount = total_mapcount(L.page);
   yield S_csh_mapcount;
   L.ok = L.mapcount === page_count(L.page) - L.pins.extra_pins - 1;
@@ -280,12 +282,12 @@ function unmap_page(page: Page): void {
 
 // ===== split_huge_page_to_list =====
 
-const FN_split_huge_page_to_list = fn("split_huge_page_to_list", F, 2612);
-const S_sh_writeback = site(F, 2625, "split_huge_page_to_list", "PageWriteback(head)");
-const S_sh_end = site(F, 2664, "split_huge_page_to_list", "end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE)");
-const S_sh_freeze = site(F, 2696, "split_huge_page_to_list", "page_ref_freeze(head, 1 + extra_pins)");
+const FN_split_huge_page_to_list = fn("split_huge_page_to_list", F, 2610);
+const S_sh_writeback = site(F, 2623, "split_huge_page_to_list", "PageWriteback(head)");
+const S_sh_end = site(F, 2662, "split_huge_page_to_list", "end = DIV_ROUND_UP(i_size_read(mapping->host), PAGE_SIZE)");
+const S_sh_freeze = site(F, 2694, "split_huge_page_to_list", "page_ref_freeze(head, 1 + extra_pins)");
 const S_sh_nr_thps = site(F, 2711, "split_huge_page_to_list", "filemap_nr_thps_dec(mapping)");
-const S_sh_unlock = site(F, 2733, "split_huge_page_to_list", "i_mmap_unlock_read(mapping)");
+const S_sh_unlock = site(F, 2729, "split_huge_page_to_list", "i_mmap_unlock_read(mapping)");
 
 /**
  * split_huge_page_to_list - split a locked THP into small pages
@@ -301,7 +303,7 @@ const S_sh_unlock = site(F, 2733, "split_huge_page_to_list", "i_mmap_unlock_read
  *
  * Context: the THP's page lock held; takes i_mmap_rwsem for read and xa_lock; may sleep.
  * Return: 0, or -EBUSY.
- * C: mm/huge_memory.c:2612–2737 (5.15.24); split_huge_page(page) = split_huge_page_to_list(page, NULL)
+ * C: mm/huge_memory.c:2610–2733; split_huge_page(page) = split_huge_page_to_list(page, NULL)
  * (include/linux/huge_mm.h:190).
  * Model: file and tmpfs THPs only. Steps: the PageWriteback read, the rwsem, the i_size read, the two
  * reads of can_split_huge_page, xa_lock and the head's slot load, the freeze (with the unlock when it
@@ -320,57 +322,57 @@ export function* split_huge_page_to_list(page: Page, list: Page[] | null): Gen<n
     ret: 0,
     xas: null as xa_state | null,
   });
-  // :2621 is_huge_zero_page: never a file THP.
-  VM_BUG_ON_PAGE(() => !PageLocked(head), head, at(2622), "!PageLocked(head)");
-  VM_BUG_ON_PAGE(() => !PageCompound(head), head, at(2623), "!PageCompound(head)");
-  if (PageWriteback(head)) L.ret = -EBUSY; // :2625
+  // :2619 is_huge_zero_page: never a file THP.
+  VM_BUG_ON_PAGE(() => !PageLocked(head), head, at(2620), "!PageLocked(head)");
+  VM_BUG_ON_PAGE(() => !PageCompound(head), head, at(2621), "!PageCompound(head)");
+  if (PageWriteback(head)) L.ret = -EBUSY; // :2623
   yield S_sh_writeback;
   if (L.ret !== 0) return leave(L.ret);
 
-  // PageAnon(head) (:2628): anonymous THPs are not modelled. ->mapping is stable under the page lock.
+  // PageAnon(head) (:2626): anonymous THPs are not modelled. ->mapping is stable under the page lock.
   read_field(head, PF_MAPPING);
-  L.mapping = as_mapping(head.mapping); // :2646
-  if (L.mapping === null) return leave(-EBUSY); // :2649 truncated?
+  L.mapping = as_mapping(head.mapping); // :2644
+  if (L.mapping === null) return leave(-EBUSY); // :2647 truncated?
   const mapping = L.mapping;
-  yield* down_read(mapping.i_mmap_rwsem); // :2655 i_mmap_lock_read
+  yield* down_read(mapping.i_mmap_rwsem); // :2653 i_mmap_lock_read
   read(mapping.host.id);
-  L.end = Math.ceil(mapping.host.i_size / PAGE_SIZE); // :2664
-  if (shmem_mapping(mapping)) L.end = shmem_fallocend(mapping.host, L.end); // :2666
+  L.end = Math.ceil(mapping.host.i_size / PAGE_SIZE); // :2662
+  if (shmem_mapping(mapping)) L.end = shmem_fallocend(mapping.host, L.end); // :2664
   yield S_sh_end;
 
   // biome-ignore lint/suspicious/noConfusingLabels: the C's `goto out_unlock`, kept as a labelled block
   out_unlock: {
     if (!(yield* can_split_huge_page(head, L.pins))) {
-      L.ret = -EBUSY; // :2674
+      L.ret = -EBUSY; // :2672
       break out_unlock;
     }
-    unmap_page(head); // :2678
-    // local_irq_disable (:2681)
-    L.xas = XA_STATE(mapping.i_pages, page_index_read(head)); // page_index(head) (:2683)
-    yield* spin_lock_irq(mapping.i_pages.xa_lock); // :2689 xa_lock
+    unmap_page(head); // :2676
+    // local_irq_disable (:2679)
+    L.xas = XA_STATE(mapping.i_pages, page_index_read(head)); // page_index(head) (:2681)
+    yield* spin_lock_irq(mapping.i_pages.xa_lock); // :2687 xa_lock
     if ((yield* xas_load(L.xas)) !== head) {
-      // fail (:2719–2724): remap_page does nothing for file pages.
+      // fail (:2715–2720): remap_page does nothing for file pages.
       spin_unlock_irq(mapping.i_pages.xa_lock);
       L.ret = -EBUSY;
       break out_unlock;
     }
-    // spin_lock(&ds_queue->split_queue_lock) (:2695): the deferred split queue is not modelled.
+    // spin_lock(&ds_queue->split_queue_lock) (:2693): the deferred split queue is not modelled.
     if (!page_ref_freeze(head, 1 + L.pins.extra_pins)) {
-      spin_unlock_irq(mapping.i_pages.xa_lock); // :2721
+      spin_unlock_irq(mapping.i_pages.xa_lock); // :2717
       L.ret = -EBUSY;
     }
     yield S_sh_freeze;
     if (L.ret !== 0) break out_unlock;
-    // :2702–2713: NR_SHMEM_THPS / NR_FILE_THPS statistics; see SPLIT_DECREMENTS_NR_THPS.
+    // :2700–2709: NR_SHMEM_THPS / NR_FILE_THPS statistics; see SPLIT_DECREMENTS_NR_THPS.
     if (!PageSwapBacked(head) && SPLIT_DECREMENTS_NR_THPS) {
       filemap_nr_thps_dec(mapping);
       yield S_sh_nr_thps;
     }
-    yield* __split_huge_page(L.page, L.list, L.end); // :2715
+    yield* __split_huge_page(L.page, L.list, L.end); // :2711
     L.ret = 0;
   }
-  // out_unlock (:2727)
-  up_read(mapping.i_mmap_rwsem); // :2733 i_mmap_unlock_read
+  // out_unlock (:2723)
+  up_read(mapping.i_mmap_rwsem); // :2729 i_mmap_unlock_read
   yield S_sh_unlock;
   return leave(L.ret);
 }

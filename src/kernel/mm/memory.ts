@@ -6,9 +6,8 @@
  * (unmap_mapping_page/pages/range). The rmap accounting both sides do for file pages (mm/rmap.c
  * page_add_file_rmap, page_remove_rmap) is here too, and so is the x86 user-fault retry loop.
  *
- * Line numbers are 5.15.24's. They match rc3 up to unmap_mapping_range (:3425). From do_set_pmd (:3893)
- * on, 5.15.24 carries the PageHasHWPoisoned bail-out of eac96c3efdb5 (v5.15-rc6), so the rc3 lines of
- * do_set_pte, finish_fault, do_read_fault and handle_pte_fault are a few lower; those sites say (5.15.24).
+ * Line numbers are v5.15-rc3's: 5.15.24's up to :3909, less 9 after, where eac96c3efdb5 (v5.15-rc6) added
+ * the PageHasHWPoisoned bail-out to do_set_pmd (docs/model.md, "Line numbers").
  *
  * Page tables. A VMA keeps its PTEs as an array by page offset into the mapping: the page each PTE maps
  * (a small page, or a subpage of a THP) or null (pte_none). The C does every PTE operation under the
@@ -82,8 +81,8 @@ export const VM_SHARED = 0x00000008;
 export const VM_HUGEPAGE = 0x20000000;
 
 /**
- * fault_around_bytes (memory.c:4070): the model runs with it set to PAGE_SIZE (the debugfs knob's minimum,
- * :4091), so do_read_fault never calls ->map_pages (filemap_map_pages) and every read fault goes through
+ * fault_around_bytes (memory.c:4061): the model runs with it set to PAGE_SIZE (the debugfs knob's minimum,
+ * :4082), so do_read_fault never calls ->map_pages (filemap_map_pages) and every read fault goes through
  * ->fault. See docs/model.md.
  */
 export const fault_around_bytes = 4096;
@@ -190,7 +189,7 @@ export class mmu_gather {
   readonly pages: Page[] = [];
 }
 
-/** struct zap_details (include/linux/mm.h:1730): null for munmap. */
+/** struct zap_details (include/linux/mm.h:1723): null for munmap. */
 interface zap_details {
   /** Only zap pages of this mapping (leave private COW pages): set unless even_cows. */
   readonly check_mapping: address_space | null;
@@ -370,7 +369,7 @@ export function* unmap_mapping_page(page: Page): Gen<void> {
 }
 
 const FN_unmap_mapping_pages = fn("unmap_mapping_pages", F, 3390);
-const S_umr_unlock = site(F, 3405, "unmap_mapping_pages", "i_mmap_unlock_write(mapping)");
+const S_umr_unlock = site(F, 3404, "unmap_mapping_pages", "i_mmap_unlock_write(mapping)");
 
 /**
  * unmap_mapping_pages - unmap pages of @mapping from every process (memory.c:3390–3405)
@@ -414,10 +413,10 @@ export function* unmap_mapping_range(
 
 // ===== faulting a file page in =====
 
-const FN_do_set_pte = fn("do_set_pte", F, 3966);
+const FN_do_set_pte = fn("do_set_pte", F, 3957);
 
 /**
- * do_set_pte - install a PTE for @page at the fault's offset (memory.c:3966)
+ * do_set_pte - install a PTE for @page at the fault's offset (memory.c:3957)
  * A read fault: page_add_file_rmap(page, false), then set_pte_at. Context: ptl held, page locked.
  * Model: plain; the caller's step is the ptl section.
  */
@@ -432,15 +431,15 @@ export function do_set_pte(vmf: vm_fault, page: Page): void {
   leave(undefined);
 }
 
-const FN_finish_fault = fn("finish_fault", F, 4010);
-const S_ff_set_pte = site(F, 4060, "finish_fault", "pte_none(*vmf->pte): do_set_pte (5.15.24)");
+const FN_finish_fault = fn("finish_fault", F, 4001);
+const S_ff_set_pte = site(F, 4051, "finish_fault", "pte_none(*vmf->pte): do_set_pte");
 
 /**
- * finish_fault - map the page ->fault returned (memory.c:4010, 5.15.24)
+ * finish_fault - map the page ->fault returned (memory.c:4001)
  * @vmf: the fault; vmf->page is locked and referenced
  *
- * check_stable_address_space (:4028) concerns OOM-reaped mms (not modelled). The PMD is taken to hold a
- * PTE table already, so neither do_set_pmd (:4034) nor the PTE table allocation runs. Under the ptl,
+ * check_stable_address_space (:4019) concerns OOM-reaped mms (not modelled). The PMD is taken to hold a
+ * PTE table already, so neither do_set_pmd (:4025) nor the PTE table allocation runs. Under the ptl,
  * pte_none → do_set_pte, whose PTE keeps the fault's reference; else VM_FAULT_NOPAGE.
  * Return: 0 or VM_FAULT_NOPAGE. Model: one step, the ptl section.
  */
@@ -476,14 +475,14 @@ function* __do_fault(vmf: vm_fault): Gen<number> {
   return leave(L.ret);
 }
 
-const FN_do_read_fault = fn("do_read_fault", F, 4164);
-const S_drf_unlock = site(F, 4187, "do_read_fault", "unlock_page(vmf->page) (5.15.24)");
-const S_drf_put = site(F, 4189, "do_read_fault", "put_page(vmf->page): not mapped (5.15.24)");
+const FN_do_read_fault = fn("do_read_fault", F, 4155);
+const S_drf_unlock = site(F, 4178, "do_read_fault", "unlock_page(vmf->page)");
+const S_drf_put = site(F, 4180, "do_read_fault", "put_page(vmf->page): not mapped");
 
 /**
- * do_read_fault - a read fault on a file page (memory.c:4164, 5.15.24)
+ * do_read_fault - a read fault on a file page (memory.c:4155)
  *
- * ->map_pages (fault-around) is skipped: fault_around_bytes is PAGE_SIZE in the model (:4174). Then
+ * ->map_pages (fault-around) is skipped: fault_around_bytes is PAGE_SIZE in the model (:4165). Then
  * __do_fault and finish_fault; the page is unlocked, and its reference dropped unless a PTE kept it.
  * Model: the callees' steps, one for the unlock and one for the put.
  */
@@ -503,9 +502,9 @@ function* do_read_fault(vmf: vm_fault): Gen<number> {
   return leave(L.ret);
 }
 
-const FN_do_fault = fn("do_fault", F, 4274);
+const FN_do_fault = fn("do_fault", F, 4265);
 
-/** do_fault (memory.c:4274): ->fault exists and the fault is a read, so do_read_fault. */
+/** do_fault (memory.c:4265): ->fault exists and the fault is a read, so do_read_fault. */
 function* do_fault(vmf: vm_fault): Gen<number> {
   enterFn(FN_do_fault);
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) throw new Error("do_fault: write faults are not modelled");
@@ -513,11 +512,11 @@ function* do_fault(vmf: vm_fault): Gen<number> {
   return leave(ret);
 }
 
-const FN_handle_pte_fault = fn("handle_pte_fault", F, 4513);
-const S_hpf_orig_pte = site(F, 4547, "handle_pte_fault", "vmf->orig_pte = *vmf->pte (5.15.24)");
+const FN_handle_pte_fault = fn("handle_pte_fault", F, 4504);
+const S_hpf_orig_pte = site(F, 4538, "handle_pte_fault", "vmf->orig_pte = *vmf->pte");
 
 /**
- * handle_pte_fault (memory.c:4513, 5.15.24): read the PTE without the ptl; pte_none → do_fault. A
+ * handle_pte_fault (memory.c:4504): read the PTE without the ptl; pte_none → do_fault. A
  * present PTE (the access needs no fault) returns 0: the spurious-fault path only refreshes
  * access bits. Model: one step for the lockless PTE read, which also stands for the MMU's own walk
  * (only the owning thread installs PTEs in its VMA, so the two reads cannot differ in a way that
@@ -533,14 +532,14 @@ function* handle_pte_fault(vmf: vm_fault): Gen<number> {
   return leave(ret);
 }
 
-const FN_handle_mm_fault = fn("handle_mm_fault", F, 4773);
-const FN___handle_mm_fault = fn("__handle_mm_fault", F, 4617);
+const FN_handle_mm_fault = fn("handle_mm_fault", F, 4764);
+const FN___handle_mm_fault = fn("__handle_mm_fault", F, 4608);
 
 /**
- * handle_mm_fault - a page fault at file offset @pgoff of @vma (memory.c:4773)
+ * handle_mm_fault - a page fault at file offset @pgoff of @vma (memory.c:4764)
  * @flags: FAULT_FLAG_*; read faults only
  *
- * __handle_mm_fault (:4617) walks pgd..pmd; for a file VMA without ->huge_fault its THP branches fall
+ * __handle_mm_fault (:4608) walks pgd..pmd; for a file VMA without ->huge_fault its THP branches fall
  * back to PTEs, and the model's PMD always holds a PTE table, so it goes straight to handle_pte_fault.
  * Context: mmap_lock held for read (not modelled: no modelled thread takes it for write in another mm).
  * Return: VM_FAULT_* bits.

@@ -1,12 +1,11 @@
 /**
  * mm/mmap.c: creating and removing a process's mapping of a file, as far as the page cache sees it.
  *
- * mmap_region (:1716) makes the VMA, lets the file set its vm_ops (generic_file_mmap, mm/filemap.c:3379)
+ * mmap_region (:1716) makes the VMA, lets the file set its vm_ops (generic_file_mmap, mm/filemap.c:3380)
  * and links it into the file's i_mmap tree under i_mmap_rwsem (vma_link, :686), from which on
  * unmap_mapping_range reaches its PTEs. munmap (__do_munmap, :2796) zaps the VMA's PTEs, unlinks it from
  * i_mmap (free_pgtables → unlink_file_vma, :163) and only then, at tlb_finish_mmu, drops the pages'
- * references (unmap_region, :2640). Line numbers are 5.15.24's (this file's lines are not cited in the
- * thread; no rc3 check).
+ * references (unmap_region, :2640). Line numbers are v5.15-rc3's (mm/mmap.c is the same in 5.15.24).
  *
  * Context: the caller holds mmap_lock for write, which the model does not keep: each modelled process has
  * one thread, and nothing else takes its mmap_lock. Lock ordering: mmap_lock → i_mmap_rwsem.

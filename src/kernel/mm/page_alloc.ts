@@ -1,14 +1,14 @@
 /**
- * The page allocator's entry and exit, mm/page_alloc.c (v5.15.24 line numbers; rc3 may differ by a line
- * where 5.15.y backported hwpoison fixes, e.g. ClearPageHasHWPoisoned at :1317).
+ * The page allocator's entry and exit, mm/page_alloc.c (v5.15-rc3 line numbers: 5.15.24's less 2 from :1319
+ * on, where eac96c3efdb5 added ClearPageHasHWPoisoned; docs/model.md, "Line numbers").
  *
  * Freeing runs the checks of free_pages_prepare (:1284) / check_free_page (:1203) / page_expected_state
  * (:1157) and, when one fails, bad_page (:621), which in the kernel prints "BUG: Bad page state", taints
  * and leaks the page without stopping. The model ends the execution there with a `bad_page` result: it is
  * the report a developer would see (thread (c) of the seed). With CONFIG_DEBUG_VM off, a page freed to the
  * per-cpu lists (order 0, and THPs: pcp_allowed_order) is checked only when the list is drained
- * (bulkfree_pcp_prepare, :1408–1419), after its flags were cleared: the model queues it and checks it
- * when the execution ends (`drain_pcp_checks`).
+ * (free_pcp_prepare and bulkfree_pcp_prepare, :1406–1417), after its flags were cleared: the model queues it
+ * and checks it when the execution ends (`drain_pcp_checks`).
  * Freed pages are poisoned (`freed`), never reused: a later write is caught as use after free.
  */
 
@@ -39,7 +39,7 @@ export const freeChecks: Array<(page: Page) => string | null> = [];
 
 /**
  * alloc_pages(gfp, order): a fresh page (refcount 1), compound with prep_compound_page when order > 0:
- * head gets PG_head and the order; tails point at the head and carry TAIL_MAPPING (mm/page_alloc.c:693ff).
+ * head gets PG_head and the order; tails point at the head and carry TAIL_MAPPING (mm/page_alloc.c:731ff).
  */
 export function alloc_pages(order: number): Page {
   const n = 1 << order;
@@ -107,9 +107,9 @@ function free_tail_pages_check(head: Page, page: Page, i: number): void {
 
 /**
  * free_pages_prepare (:1284): VM_BUG_ON_PAGE(PageTail) (:1290); for order > 0 every tail is checked
- * (:1313–1327) and its flags cleared; the head is checked now when `checkFree` (:1333–1334), else queued
- * for the check the pcp drain makes (bulkfree_pcp_prepare, :1416). Either way, a page that passed has
- * every flag cleared (:1339, PAGE_FLAGS_CHECK_AT_PREP is every page flag but PG_hwpoison, which the model
+ * (:1313–1325) and its flags cleared; the head is checked now when `checkFree` (:1331–1332), else queued
+ * for the check the pcp drain makes (bulkfree_pcp_prepare, :1414). Either way, a page that passed has
+ * every flag cleared (:1337, PAGE_FLAGS_CHECK_AT_PREP is every page flag but PG_hwpoison, which the model
  * does not have): a deferred check sees only what changed after the free, and a flag still set at the
  * free (PG_writeback, say) goes unreported without DEBUG_VM, as in the kernel.
  */
@@ -122,20 +122,20 @@ function free_pages_prepare(page: Page, order: number, checkFree: boolean): void
       const t = sp[i] as Page;
       if (compound) free_tail_pages_check(page, t, i);
       check_free_page(t);
-      t.flags = 0; // :1325
+      t.flags = 0; // :1323
     }
   }
   if (checkFree) check_free_page(page);
   else pcpPending.push(page);
-  page.flags = 0; // :1339
+  page.flags = 0; // :1337
 }
 
 /**
  * pcp_allowed_order (:691): frees of order up to PAGE_ALLOC_COSTLY_ORDER (3), and of pageblock_order (9 on
  * x86-64 with CONFIG_HUGETLB_PAGE, which is HPAGE_PMD_ORDER), go to the per-cpu lists (free_the_page,
- * :702), whose free_pcp_prepare (:1408) defers the head's check to the drain without CONFIG_DEBUG_VM.
+ * :702), whose free_pcp_prepare (:1406) defers the head's check to the drain without CONFIG_DEBUG_VM.
  * Scaled THPs of order 2 and 3 (HPAGE_PMD_NR 4 and 8) go that way, as does the real order 9; orders 4–8
- * take __free_pages_ok (:1643), which checks at once.
+ * take __free_pages_ok (:1641), which checks at once.
  */
 function pcp_allowed_order(order: number): boolean {
   return order <= PAGE_ALLOC_COSTLY_ORDER || order === PAGEBLOCK_ORDER;
@@ -149,19 +149,19 @@ function check_not_cached(page: Page): void {
   for (const check of freeChecks) {
     const where = check(page);
     if (where !== null) {
-      model_invariant(false, { file: F, line: 3390 }, `${page.name} freed while ${where}`, page);
+      model_invariant(false, { file: F, line: 3388 }, `${page.name} freed while ${where}`, page);
     }
   }
 }
 
-/** free_the_page (:702): free_unref_page (:3390) for pcp orders, __free_pages_ok (:1643) for the others. */
+/** free_the_page (:702): free_unref_page (:3388) for pcp orders, __free_pages_ok (:1641) for the others. */
 export function free_unref_page(page: Page, order: number): void {
   // The free path resets the struct page (and its tails) and poisons it: every field is written.
   write_all_fields(page);
   if (page.subpages !== null) for (const t of page.subpages) write_all_fields(t);
-  model_invariant(!page.freed, { file: F, line: 3390 }, `double free of ${page.name}`, page);
+  model_invariant(!page.freed, { file: F, line: 3388 }, `double free of ${page.name}`, page);
   check_not_cached(page);
-  // debug_pagealloc is off: with CONFIG_DEBUG_VM the pcp path checks at once too (:1389).
+  // debug_pagealloc is off: with CONFIG_DEBUG_VM the pcp path checks at once too (:1387).
   const checkFree = kconfig.current.DEBUG_VM || !pcp_allowed_order(order);
   free_pages_prepare(page, order, checkFree);
   page.freed = true;
@@ -175,8 +175,8 @@ export function free_compound_page(page: Page): void {
 }
 
 /**
- * The deferred checks (bulkfree_pcp_prepare, :1416) made when the execution ends, as free_pcppages_bulk
- * would make them when the pcp list drains (:1489).
+ * The deferred checks (bulkfree_pcp_prepare, :1414) made when the execution ends, as free_pcppages_bulk
+ * would make them when the pcp list drains (:1487).
  */
 export function drain_pcp_checks(): void {
   for (const p of pcpPending.splice(0)) {

@@ -2,8 +2,8 @@
  * mm/shmem.c: tmpfs truncation and hole punching (shmem_undo_range) with its THP handling
  * (shmem_punch_compound), and the block charging collapse_file uses for the holes it fills.
  *
- * Line numbers are 5.15.24's (rc3 unverified: no rc3 tree was available; no shmem.c change between rc3
- * and 5.15.24 is known for these functions).
+ * Line numbers are v5.15-rc3's: 5.15.24's less 5 from :656 on (62c9827cbb99, backported in 5.15.17,
+ * changed shmem_unused_huge_shrink above these functions); docs/model.md, "Line numbers".
  *
  * Swap is not modelled: no swap entry (value entry) is ever stored in a tmpfs mapping, so the value-entry
  * branches below run only if a scenario plants one. They are kept as in C, with shmem_free_swap reduced
@@ -76,11 +76,11 @@ export function shmem_uncharge(ino: inode, pages: number): void {
 
 // ===== swap entries =====
 
-const FN_shmem_free_swap = fn("shmem_free_swap", F, 791);
-const S_sfs_unlock = site(F, 796, "shmem_free_swap", "xa_cmpxchg_irq(&mapping->i_pages, index, radswap, NULL, 0)");
+const FN_shmem_free_swap = fn("shmem_free_swap", F, 786);
+const S_sfs_unlock = site(F, 791, "shmem_free_swap", "xa_cmpxchg_irq(&mapping->i_pages, index, radswap, NULL, 0)");
 
 /**
- * shmem_free_swap - remove a swap entry from a tmpfs mapping (mm/shmem.c:791–801)
+ * shmem_free_swap - remove a swap entry from a tmpfs mapping (mm/shmem.c:786–796)
  * @mapping, @index: where it was found; @radswap: the value entry found there
  *
  * xa_cmpxchg_irq: under xa_lock, erase the slot if it still holds @radswap.
@@ -100,10 +100,10 @@ function* shmem_free_swap(mapping: address_space, index: number, radswap: XaEntr
 
 // ===== truncation =====
 
-const FN_shmem_punch_compound = fn("shmem_punch_compound", F, 902);
+const FN_shmem_punch_compound = fn("shmem_punch_compound", F, 897);
 
 /**
- * shmem_punch_compound - may this locked page be truncated as it is? (mm/shmem.c:902–914)
+ * shmem_punch_compound - may this locked page be truncated as it is? (mm/shmem.c:897–909)
  * @page: a locked page from find_get_entries (a head, a small page, or a THP's tail)
  * @start, @end: the range being removed (@end exclusive)
  *
@@ -113,21 +113,21 @@ const FN_shmem_punch_compound = fn("shmem_punch_compound", F, 902);
  */
 function* shmem_punch_compound(page: Page, start: number, end: number): Gen<boolean> {
   enter(FN_shmem_punch_compound, { page });
-  if (!PageTransCompound(page)) return leave(true); // :904
+  if (!PageTransCompound(page)) return leave(true); // :899
   if (PageHead(page)) {
     const index = page_index_read(page);
-    if (index >= start && index + HPAGE_PMD_NR() <= end) return leave(true); // :908
+    if (index >= start && index + HPAGE_PMD_NR() <= end) return leave(true); // :903–904
   }
-  const err = yield* split_huge_page(page); // :913
+  const err = yield* split_huge_page(page); // :908
   return leave(err >= 0);
 }
 
-const FN_shmem_undo_range = fn("shmem_undo_range", F, 920);
-const S_sur_unlock1 = site(F, 961, "shmem_undo_range", "unlock_page(page)");
-const S_sur_resched = site(F, 999, "shmem_undo_range", "cond_resched()");
-const S_sur_retry_unlock = site(F, 1031, "shmem_undo_range", "unlock_page(page): page was replaced, retry");
-const S_sur_wipe = site(F, 1042, "shmem_undo_range", "set_page_dirty(page): split failed, wipe the page");
-const S_sur_unlock2 = site(F, 1048, "shmem_undo_range", "unlock_page(page)");
+const FN_shmem_undo_range = fn("shmem_undo_range", F, 915);
+const S_sur_unlock1 = site(F, 956, "shmem_undo_range", "unlock_page(page)");
+const S_sur_resched = site(F, 994, "shmem_undo_range", "cond_resched()");
+const S_sur_retry_unlock = site(F, 1026, "shmem_undo_range", "unlock_page(page): page was replaced, retry");
+const S_sur_wipe = site(F, 1037, "shmem_undo_range", "set_page_dirty(page): split failed, wipe the page");
+const S_sur_unlock2 = site(F, 1043, "shmem_undo_range", "unlock_page(page)");
 
 /**
  * shmem_undo_range - remove a range of a tmpfs file's pages and swap entries
@@ -138,22 +138,22 @@ const S_sur_unlock2 = site(F, 1048, "shmem_undo_range", "unlock_page(page)");
  *
  * Pass 1 never blocks: find_lock_entries trylocks what it finds and skips locked pages, pages under
  * writeback and THPs reaching outside the range; each page kept is truncated whole, and the walk moves
- * past a THP's whole extent (:957). Pass 2 looks up with references only (find_get_entries, which may
+ * past a THP's whole extent (:952). Pass 2 looks up with references only (find_get_entries, which may
  * return a THP's tail), sleeps in lock_page, and re-checks page_mapping(page) == mapping under the lock
- * (:1029): if not (truncated meanwhile, or a collapse_file rollback cleared new_page->mapping), it
- * unlocks, steps index back (:1032) and breaks, so that after the pagevec is released and index++ the
+ * (:1024): if not (truncated meanwhile, or a collapse_file rollback cleared new_page->mapping), it
+ * unlocks, steps index back (:1027) and breaks, so that after the pagevec is released and index++ the
  * same index is looked up again. A THP it cannot take whole is split (shmem_punch_compound); if that
  * fails the subpage is zeroed and dirtied instead, and @start moves past it while it lies below the
  * first huge boundary, so the restart loop ends. A truncation (@lend == -1) restarts pass 2 from @start
  * until a lookup from there finds nothing.
  *
  * Context: the caller holds i_rwsem (truncation) as the VFS requires; takes page locks, xa_lock.
- * C: mm/shmem.c:920–1059 (5.15.24).
+ * C: mm/shmem.c:915–1054.
  * Model: the frame holds start, end, index, i, the pagevec and indices. Steps: the callees' own, one per
  * unlock_page, one for pass 2's cond_resched, one for the wipe's set_page_dirty. The reads made under the
- * page lock (page_mapping, compound state, ->index, PG_uptodate) fold into the step after lock_page. Partial pages at either end (:969–993, shmem_getpage + zeroing) are not modelled:
+ * page lock (page_mapping, compound state, ->index, PG_uptodate) fold into the step after lock_page. Partial pages at either end (:964–988, shmem_getpage + zeroing) are not modelled:
  * @lstart and @lend + 1 must be page-aligned, else a model error. Swap entries: see the file header.
- * The final info->swapped / shmem_recalc_inode accounting (:1055–1058) is kept as plain statistics.
+ * The final info->swapped / shmem_recalc_inode accounting (:1050–1053) is kept as plain statistics.
  */
 export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfalloc: boolean): Gen<void> {
   const mapping = ino.i_mapping;
@@ -162,8 +162,8 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
     ino,
     mapping,
     unfalloc,
-    start: Math.floor((lstart + PAGE_SIZE - 1) / PAGE_SIZE), // :925
-    end: Math.floor((lend + 1) / PAGE_SIZE), // :926
+    start: Math.floor((lstart + PAGE_SIZE - 1) / PAGE_SIZE), // :920
+    end: Math.floor((lend + 1) / PAGE_SIZE), // :921
     index: 0,
     i: 0,
     nr_swaps_freed: 0,
@@ -172,7 +172,7 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
   });
   const partial_start = lstart % PAGE_SIZE;
   const partial_end = (lend + 1) % PAGE_SIZE;
-  if (lend === -1) L.end = END_MAX; // :935–936
+  if (lend === -1) L.end = END_MAX; // :930–931
   if (partial_start !== 0 || (lend !== -1 && partial_end !== 0)) {
     throw new Error("shmem_undo_range: partial pages (shmem_getpage + zeroing) are not modelled");
   }
@@ -180,90 +180,90 @@ export function* shmem_undo_range(ino: inode, lstart: number, lend: number, unfa
   read(ino.id);
   if (info.fallocend > L.start && info.fallocend <= L.end && !unfalloc) {
     write(ino.id);
-    info.fallocend = L.start; // :938–939
+    info.fallocend = L.start; // :933–934
   }
 
-  // Pass 1 (:941–967).
+  // Pass 1 (:936–962).
   pagevec_init(L.pvec);
   L.index = L.start;
   while (L.index < L.end && (yield* find_lock_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) > 0) {
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) {
       const e = L.pvec.pages[L.i] as XaEntry;
-      L.index = L.indices[L.i] as number; // :948
+      L.index = L.indices[L.i] as number; // :943
       if (xa_is_value(e)) {
         if (L.unfalloc) continue;
-        if ((yield* shmem_free_swap(L.mapping, L.index, e)) === 0) L.nr_swaps_freed++; // :953
+        if ((yield* shmem_free_swap(L.mapping, L.index, e)) === 0) L.nr_swaps_freed++; // :948
         continue;
       }
       const page = e as Page; // === L.pvec.pages[L.i] at every yield of this iteration
-      L.index += thp_nr_pages(page) - 1; // :957 (page locked: stable)
-      if (!L.unfalloc || !PageUptodate(page)) yield* truncate_inode_page(L.mapping, page); // :959–960
-      unlock_page(page); // :961
+      L.index += thp_nr_pages(page) - 1; // :952 (page locked: stable)
+      if (!L.unfalloc || !PageUptodate(page)) yield* truncate_inode_page(L.mapping, page); // :954–955
+      unlock_page(page); // :956
       yield S_sur_unlock1;
     }
     L.i = 0; // dead until the next walk of the pagevec
-    pagevec_remove_exceptionals(L.pvec); // :963
-    yield* pagevec_release(L.pvec); // :964
-    // cond_resched (:965): the step ended with the release.
-    L.index++; // :966
+    pagevec_remove_exceptionals(L.pvec); // :958
+    yield* pagevec_release(L.pvec); // :959
+    // cond_resched (:960): the step ended with the release.
+    L.index++; // :961
   }
 
-  // Partial pages (:969–993): excluded above.
-  if (L.start >= L.end) return leave(undefined); // :994
+  // Partial pages (:964–988): excluded above.
+  if (L.start >= L.end) return leave(undefined); // :989
 
-  // Pass 2 (:997–1053).
+  // Pass 2 (:992–1048).
   L.index = L.start;
   while (L.index < L.end) {
-    yield S_sur_resched; // :999
+    yield S_sur_resched; // :994
     if ((yield* find_get_entries(L.mapping, L.index, L.end - 1, L.pvec, L.indices)) === 0) {
-      // :1003: all gone, or a hole punch / unfalloc: done; a truncation restarts to make sure.
+      // :998: all gone, or a hole punch / unfalloc: done; a truncation restarts to make sure.
       if (L.index === L.start || L.end !== END_MAX) break;
       L.index = L.start;
       continue;
     }
     for (L.i = 0; L.i < pagevec_count(L.pvec); L.i++) {
       const e = L.pvec.pages[L.i] as XaEntry;
-      L.index = L.indices[L.i] as number; // :1013
+      L.index = L.indices[L.i] as number; // :1008
       if (xa_is_value(e)) {
         if (L.unfalloc) continue;
         if ((yield* shmem_free_swap(L.mapping, L.index, e)) !== 0) {
-          L.index--; // :1019: swap was replaced by a page, retry
+          L.index--; // :1014: swap was replaced by a page, retry
           break;
         }
         L.nr_swaps_freed++;
         continue;
       }
       const page = e as Page; // === L.pvec.pages[L.i] at every yield of this iteration
-      yield* lock_page(page); // :1026 (a tail locks its head)
+      yield* lock_page(page); // :1021 (a tail locks its head)
       if (!L.unfalloc || !PageUptodate(page)) {
-        // :1029; for a tail, page_mapping() reads the head's ->mapping. Stable under the page lock.
+        // :1024; for a tail, page_mapping() reads the head's ->mapping. Stable under the page lock.
         if (page_mapping(page) !== L.mapping) {
-          unlock_page(page); // :1031
+          unlock_page(page); // :1026
           yield S_sur_retry_unlock;
-          L.index--; // :1032
+          L.index--; // :1027
           break;
         }
-        VM_BUG_ON_PAGE(() => PageWriteback(page), page, at(1035), "PageWriteback(page)");
+        VM_BUG_ON_PAGE(() => PageWriteback(page), page, at(1030), "PageWriteback(page)");
         if (yield* shmem_punch_compound(page, L.start, L.end)) {
-          yield* truncate_inode_page(L.mapping, page); // :1037
+          yield* truncate_inode_page(L.mapping, page); // :1032
         } else {
-          // :1038–1046 (CONFIG_TRANSPARENT_HUGEPAGE): wipe the page and don't get stuck.
+          // :1033–1041 (CONFIG_TRANSPARENT_HUGEPAGE): wipe the page and don't get stuck.
           // clear_highpage, flush_dcache_page: data is not modelled.
           SetPageDirty(page); // set_page_dirty → __set_page_dirty_no_writeback
           yield S_sur_wipe;
-          if (L.index < round_up(L.start, HPAGE_PMD_NR())) L.start = L.index + 1; // :1043–1045
+          if (L.index < round_up(L.start, HPAGE_PMD_NR())) L.start = L.index + 1; // :1038–1040
         }
       }
-      unlock_page(page); // :1048
+      unlock_page(page); // :1043
       yield S_sur_unlock2;
     }
     L.i = 0; // dead until the next walk of the pagevec
-    pagevec_remove_exceptionals(L.pvec); // :1050
-    yield* pagevec_release(L.pvec); // :1051
-    L.index++; // :1052
+    pagevec_remove_exceptionals(L.pvec); // :1045
+    yield* pagevec_release(L.pvec); // :1046
+    L.index++; // :1047
   }
 
-  // :1055–1058 under info->lock: info->swapped -= nr_swaps_freed; shmem_recalc_inode (statistics).
+  // :1050–1053 under info->lock: info->swapped -= nr_swaps_freed; shmem_recalc_inode (statistics).
   SHMEM_I(L.ino).swapped -= L.nr_swaps_freed;
   leave(undefined);
 }
@@ -273,10 +273,10 @@ function round_up(x: number, y: number): number {
   return Math.ceil(x / y) * y;
 }
 
-const FN_shmem_truncate_range = fn("shmem_truncate_range", F, 1061);
+const FN_shmem_truncate_range = fn("shmem_truncate_range", F, 1056);
 
 /**
- * shmem_truncate_range - truncate or punch a hole in a tmpfs file (mm/shmem.c:1061–1065)
+ * shmem_truncate_range - truncate or punch a hole in a tmpfs file (mm/shmem.c:1056–1060)
  * shmem_undo_range(inode, lstart, lend, false); the ctime/mtime update is not modelled.
  */
 export function* shmem_truncate_range(ino: inode, lstart: number, lend: number): Gen<void> {
@@ -287,15 +287,15 @@ export function* shmem_truncate_range(ino: inode, lstart: number, lend: number):
 
 // ===== the callers: truncate(2) and fallocate(FALLOC_FL_PUNCH_HOLE) on a tmpfs file =====
 
-const FN_shmem_setattr = fn("shmem_setattr", F, 1088);
-const S_ssa_size = site(F, 1113, "shmem_setattr", "i_size_write(inode, newsize)");
-const S_ssa_alloced = site(F, 1121, "shmem_setattr", "if (info->alloced)");
+const FN_shmem_setattr = fn("shmem_setattr", F, 1083);
+const S_ssa_size = site(F, 1108, "shmem_setattr", "i_size_write(inode, newsize)");
+const S_ssa_alloced = site(F, 1116, "shmem_setattr", "if (info->alloced)");
 
 /**
- * shmem_setattr - the size change of truncate(2)/ftruncate(2) on a tmpfs file (mm/shmem.c:1088–1133),
- * reached through do_truncate → notify_change with i_rwsem held. The new size is written first (:1113),
+ * shmem_setattr - the size change of truncate(2)/ftruncate(2) on a tmpfs file (mm/shmem.c:1083–1128),
+ * reached through do_truncate → notify_change with i_rwsem held. The new size is written first (:1108),
  * so a split during the truncation (shmem_punch_compound) sees it and drops the tails beyond it
- * (huge_memory.c:2434–2439); then, for a shrink, unmap from the new end (:1119), shmem_truncate_range
+ * (huge_memory.c:2432–2437); then, for a shrink, unmap from the new end (:1119), shmem_truncate_range
  * (newsize, -1) if any block is charged (:1121–1123), and unmap again (:1126).
  * Not modelled: setattr_prepare's permission checks, seals (none are set), shmem_reacct_size (no
  * accounting limit) and the c/mtime updates. i_size has no other writer (i_rwsem), so reading the old
@@ -321,12 +321,12 @@ export function* shmem_setattr_size(ino: inode, newsize: number): Gen<void> {
   leave(undefined);
 }
 
-const FN_shmem_fallocate = fn("shmem_fallocate", F, 2643);
+const FN_shmem_fallocate = fn("shmem_fallocate", F, 2638);
 
 /**
  * shmem_fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) - punch a hole in a tmpfs file
- * (mm/shmem.c:2658–2690), with i_rwsem held: unmap the whole pages of the hole (:2677–2679), then
- * shmem_truncate_range(offset, offset + len - 1) (:2680), which does not restart its second pass (a
+ * (mm/shmem.c:2653–2685), with i_rwsem held: unmap the whole pages of the hole (:2672–2674), then
+ * shmem_truncate_range(offset, offset + len - 1) (:2675), which does not restart its second pass (a
  * finite end). i_size is unchanged. Not modelled: the shmem_falloc record on inode->i_private that makes
  * shmem_fault wait meanwhile (no tmpfs fault is modelled), and the seal check (no seals).
  */
@@ -335,8 +335,8 @@ export function* shmem_fallocate_punch_hole(ino: inode, offset: number, len: num
     ino,
     offset,
     len,
-    unmap_start: round_up(offset, PAGE_SIZE), // :2660
-    unmap_end: Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1, // :2661 round_down(...) - 1
+    unmap_start: round_up(offset, PAGE_SIZE), // :2655
+    unmap_end: Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1, // :2656 round_down(...) - 1
   });
   if (L.unmap_end > L.unmap_start) {
     yield* unmap_mapping_range(L.ino.i_mapping, L.unmap_start, 1 + L.unmap_end - L.unmap_start, 0);

@@ -13,12 +13,12 @@ export const patch: Patch = {
     "truncate_pagecache() calls, not from collapse_file().",
   effect:
     "As in the posted diff: enum scan_result gains SCAN_BUSY_WRITE; collapse_file calls " +
-    "deny_write_access(file) (include/linux/fs.h:3052, atomic_dec_unless_positive on i_writecount) " +
+    "deny_write_access(file) (include/linux/fs.h:3050, atomic_dec_unless_positive on i_writecount) " +
     "right before khugepaged_alloc_page (after rc3 mm/khugepaged.c:1654; site :1656 of the patched file) and " +
     "returns SCAN_BUSY_WRITE if the file is open for write; it deletes the smp_mb and the " +
     "inode_is_open_for_write check with its rollback (rc3 :1866–1878); it calls allow_write_access(file) " +
     "after out: (after rc3 :1978; site :1972 of the patched file). The diff does not touch fs/open.c, but " +
-    "there get_write_access (fs.h:3048, atomic_inc_unless_negative) now fails while a collapse holds write " +
+    "there get_write_access (fs.h:3046, atomic_inc_unless_negative) now fails while a collapse holds write " +
     "access denied: do_dentry_open returns -ETXTBSY from :788–790 (goto cleanup_file) and truncates " +
     "nothing. The model's do_dentry_open takes that failure branch only under this switch (src/kernel/fs/open.ts).",
 };

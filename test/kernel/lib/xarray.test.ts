@@ -169,7 +169,7 @@ function* deleteOrder(xa: XArray, start: number, order: number): Gen<XaEntry> {
 
 const STORE = "lib/xarray.c:816";
 const RETRY = "lib/xarray.c:536";
-const LOCK = "include/linux/spinlock.h:386";
+const LOCK = "include/linux/spinlock.h:388";
 
 beforeEach(() => {
   configure(makeConfig({ HPAGE_PMD_NR: 4 }), []);

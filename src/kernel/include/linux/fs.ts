@@ -53,7 +53,7 @@ export class address_space {
   }
 }
 
-/** inode_is_open_for_write: atomic_read(&inode->i_writecount) > 0 (include/linux/fs.h:3066). */
+/** inode_is_open_for_write: atomic_read(&inode->i_writecount) > 0 (include/linux/fs.h:3064). */
 export function inode_is_open_for_write(ino: inode): boolean {
   read(ino.id);
   return ino.i_writecount > 0;

@@ -12,12 +12,12 @@ export function thp_nr_pages(page: Page): number {
   return 1;
 }
 
-/** compound_nr (include/linux/mm.h:951): 1 << compound_order for a head, else 1. */
+/** compound_nr (include/linux/mm.h:983): 1 << compound_order for a head, else 1. */
 export function compound_nr(page: Page): number {
   return PageHead(page) ? 1 << compound_order_word(page) : 1;
 }
 
-/** compound_order (include/linux/mm.h:927). */
+/** compound_order (include/linux/mm.h:946). */
 export function compound_order(page: Page): number {
   return PageHead(page) ? compound_order_word(page) : 0;
 }

@@ -62,7 +62,7 @@ export function page_mapping(page: Page): address_space | null {
   return as_mapping(head.mapping);
 }
 
-/** page_mapcount (mm.h:872), for dumps and checks. */
+/** page_mapcount (mm.h:873), for dumps and checks. */
 export function page_mapcount(page: Page): number {
   read_field(page, PF_MAPCOUNT);
   const head = compound_head(page);

@@ -3,7 +3,7 @@
  *
  * Testers honour the kernel's per-flag policy: PF_NO_TAIL tests (PageLocked, PageWriteback, PageUptodate)
  * read the head's bit, PF_HEAD (PageDirty, PageLRU...) the head's, PF_ANY (PageHead) the page's own.
- * Setters/clearers of PF_NO_TAIL flags trip VM_BUG_ON_PGFLAGS on a tail (page-flags.h:264); the model
+ * Setters/clearers of PF_NO_TAIL flags trip VM_BUG_ON_PGFLAGS on a tail (page-flags.h:255); the model
  * asserts that as an invariant since CONFIG_DEBUG_VM_PGFLAGS is off in the reports we model.
  * Each tester records a read of the flag bit it reads (mm_types.ts, footprint fields); callers yield after
  * racy reads.
@@ -62,7 +62,7 @@ export const PAGEFLAG_NAMES: readonly string[] = [
 
 const bit = (b: number): number => 1 << b;
 
-/** PAGE_FLAGS_CHECK_AT_FREE, include/linux/page-flags.h:843–848. */
+/** PAGE_FLAGS_CHECK_AT_FREE, include/linux/page-flags.h:820–825. */
 export const PAGE_FLAGS_CHECK_AT_FREE =
   bit(PG_lru) |
   bit(PG_locked) |
@@ -122,9 +122,9 @@ export function test_and_clear_bit(b: number, page: Page): boolean {
   return old;
 }
 
-// ===== compound pages (page-flags.h:194–213) =====
+// ===== compound pages (page-flags.h:185–204) =====
 
-/** PageTail: one read of page->compound_head, bit 0 (page-flags.h:205). */
+/** PageTail: one read of page->compound_head, bit 0 (page-flags.h:196). */
 export function PageTail(page: Page): boolean {
   read_field(page, PF_COMPOUND_HEAD);
   return page.compound_head !== null;
@@ -141,7 +141,7 @@ export function PageHead(page: Page): boolean {
   return test_bit(PG_head, page);
 }
 
-/** PageCompound: PageHead || PageTail (page-flags.h:210). */
+/** PageCompound: PageHead || PageTail (page-flags.h:201). */
 export function PageCompound(page: Page): boolean {
   return PageHead(page) || PageTail(page);
 }
@@ -210,7 +210,7 @@ export function ClearPageUnevictable(page: Page): void {
 export function ClearPageMappedToDisk(page: Page): void {
   clear_bit(PG_mappedtodisk, compound_head(page));
 }
-/** __SetPageLocked: non-atomic, for a page no one else can see yet (khugepaged.c:1683). */
+/** __SetPageLocked: non-atomic, for a page no one else can see yet (khugepaged.c:1680). */
 export function __SetPageLocked(page: Page): void {
   set_bit(PG_locked, page);
 }
@@ -218,23 +218,23 @@ export function __SetPageSwapBacked(page: Page): void {
   set_bit(PG_swapbacked, page);
 }
 
-const AT_632 = { file: "include/linux/page-flags.h", line: 632 };
+const AT_623 = { file: "include/linux/page-flags.h", line: 623 };
 
 /**
  * PageTransHuge: true for the head of a THP; a tail here is a kernel bug
- * (VM_BUG_ON_PAGE(PageTail(page)), include/linux/page-flags.h:632).
+ * (VM_BUG_ON_PAGE(PageTail(page)), include/linux/page-flags.h:623).
  */
 export function PageTransHuge(page: Page): boolean {
-  VM_BUG_ON_PAGE(() => PageTail(page), page, AT_632, "PageTail(page)");
+  VM_BUG_ON_PAGE(() => PageTail(page), page, AT_623, "PageTail(page)");
   return PageHead(page);
 }
 
-/** PageTransCompound: PageCompound (page-flags.h:657). */
+/** PageTransCompound: PageCompound (page-flags.h:632). */
 export function PageTransCompound(page: Page): boolean {
   return PageCompound(page);
 }
 
-/** PageTransTail: PageTail (page-flags.h:684). */
+/** PageTransTail: PageTail (page-flags.h:642). */
 export function PageTransTail(page: Page): boolean {
   return PageTail(page);
 }

@@ -8,7 +8,7 @@ import { compound_head } from "./page-flags.js";
 
 const H = "include/linux/page_ref.h";
 const AT_98 = { file: H, line: 98 };
-const AT_147 = { file: H, line: 147 };
+const AT_148 = { file: H, line: 148 };
 const AT_184 = { file: H, line: 184 };
 const AT_185 = { file: H, line: 185 };
 const AT_1213 = { file: "include/linux/mm.h", line: 1213 };
@@ -49,11 +49,11 @@ export function page_ref_inc(page: Page): void {
   page_ref_add(page, 1);
 }
 
-/** page_ref_dec_and_test (page_ref.h:147): true when the count reached 0. */
+/** page_ref_dec_and_test (page_ref.h:146): true when the count reached 0. */
 export function page_ref_dec_and_test(page: Page): boolean {
   write_field(page, PF_REFCOUNT);
   page._refcount -= 1;
-  if (!(page._refcount >= 0)) model_invariant(false, AT_147, `refcount underflow of ${page.name}`, page);
+  if (!(page._refcount >= 0)) model_invariant(false, AT_148, `refcount underflow of ${page.name}`, page);
   return page._refcount === 0;
 }
 

@@ -101,8 +101,8 @@ export function trylock_page(page: Page): boolean {
 const FN_lock_page = fn("lock_page", H, 621);
 const FN___lock_page = fn("__lock_page", "mm/filemap.c", 1644);
 const S_lock_page_try = site(H, 624, "lock_page", "trylock_page(page)");
-const S___lock_page_wait = site("mm/filemap.c", 1647, "__lock_page", "sleep until the page is unlocked");
-const S___lock_page_got = site("mm/filemap.c", 1647, "__lock_page", "take PG_locked after waking");
+const S___lock_page_wait = site("mm/filemap.c", 1648, "__lock_page", "sleep until the page is unlocked");
+const S___lock_page_got = site("mm/filemap.c", 1648, "__lock_page", "take PG_locked after waking");
 
 /**
  * lock_page (pagemap.h:621): trylock, else __lock_page (filemap.c:1644), which sleeps on the head's

@@ -23,20 +23,20 @@ export class pagevec {
   readonly pages: PvecEntry[] = [];
 }
 
-/** pagevec_init (pagevec.h:33). */
+/** pagevec_init (pagevec.h:48). */
 export function pagevec_init(pvec: pagevec): void {
   pvec.nr = 0;
   pvec.percpu_pvec_drained = false;
   pvec.pages.length = 0;
 }
 
-/** pagevec_reinit (pagevec.h:39). */
+/** pagevec_reinit (pagevec.h:54). */
 export function pagevec_reinit(pvec: pagevec): void {
   pvec.nr = 0;
   pvec.pages.length = 0;
 }
 
-/** pagevec_count (pagevec.h:44). */
+/** pagevec_count (pagevec.h:59). */
 export function pagevec_count(pvec: pagevec): number {
   return pvec.nr;
 }
@@ -47,7 +47,7 @@ export function pagevec_add(pvec: pagevec, page: PvecEntry): number {
   return PAGEVEC_SIZE - pvec.nr;
 }
 
-/** pagevec_remove_exceptionals (mm/swap.c:1095): drop value entries, keeping pages in order. */
+/** pagevec_remove_exceptionals (mm/swap.c:1069): drop value entries, keeping pages in order. */
 export function pagevec_remove_exceptionals(pvec: pagevec): void {
   let j = 0;
   for (let i = 0; i < pvec.nr; i++) {

@@ -26,8 +26,8 @@ export class spinlock_t {
 }
 
 const FN_spin_lock = fn("spin_lock_irq", "include/linux/spinlock.h", 386);
-const S_spin_wait = site("include/linux/spinlock.h", 386, "spin_lock_irq", "wait for the spinlock");
-const S_spin_taken = site("include/linux/spinlock.h", 386, "spin_lock_irq", "take the spinlock");
+const S_spin_wait = site("include/linux/spinlock.h", 388, "spin_lock_irq", "wait for the spinlock");
+const S_spin_taken = site("include/linux/spinlock.h", 388, "spin_lock_irq", "take the spinlock");
 
 /** spin_lock_irq(lock): waits (disabled) while another CPU holds it, then takes it. */
 export function* spin_lock_irq(l: spinlock_t): Gen<void> {
