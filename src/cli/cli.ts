@@ -149,7 +149,7 @@ function stress(c: Command): Command {
     .option("--no-shrink", "report the first failure as found, without shrinking it (shrinking stops after 10 s)");
 }
 
-const REPLAY_EXAMPLE = "v1.truncate-vs-truncate~n4.a12b35a17b14a4.1l7vbwn";
+const REPLAY_EXAMPLE = "v1.truncate-vs-truncate~n4.a12b35a17b14a4.typ2ta";
 
 /**
  * Builds the commander program; each command's exit code is passed to `setExit`. Parse errors throw a

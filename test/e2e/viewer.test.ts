@@ -351,7 +351,7 @@ describe("--html and --force through the CLI", () => {
     const f = target(dir);
     for (const argv of [
       ["check", SCENARIO, "--html", f],
-      ["replay", SCENARIO, "v1.truncate-vs-truncate~n4.a12b35a17b14a4.1l7vbwn", "--html", f, "--force"],
+      ["replay", SCENARIO, "v1.truncate-vs-truncate~n4.a12b35a17b14a4.typ2ta", "--html", f, "--force"],
     ]) {
       const r = mmrace(...argv);
       expect(r.code).toBe(2);

@@ -22,12 +22,12 @@ export class rw_semaphore {
   }
 }
 
-const FN_down_write = fn("down_write", "kernel/locking/rwsem.c", 1520);
-const FN_down_read = fn("down_read", "kernel/locking/rwsem.c", 1467);
-const S_dw_wait = site("kernel/locking/rwsem.c", 1520, "down_write", "sleep until the rwsem is free");
-const S_dw = site("kernel/locking/rwsem.c", 1520, "down_write", "take the rwsem for write");
-const S_dr_wait = site("kernel/locking/rwsem.c", 1467, "down_read", "sleep until no writer holds the rwsem");
-const S_dr = site("kernel/locking/rwsem.c", 1467, "down_read", "take the rwsem for read");
+const FN_down_write = fn("down_write", "kernel/locking/rwsem.c", 1514);
+const FN_down_read = fn("down_read", "kernel/locking/rwsem.c", 1461);
+const S_dw_wait = site("kernel/locking/rwsem.c", 1514, "down_write", "sleep until the rwsem is free");
+const S_dw = site("kernel/locking/rwsem.c", 1514, "down_write", "take the rwsem for write");
+const S_dr_wait = site("kernel/locking/rwsem.c", 1461, "down_read", "sleep until no writer holds the rwsem");
+const S_dr = site("kernel/locking/rwsem.c", 1461, "down_read", "take the rwsem for read");
 
 export function* down_write(sem: rw_semaphore): Gen<void> {
   const L = enter(FN_down_write, { sem });
@@ -43,7 +43,7 @@ export function* down_write(sem: rw_semaphore): Gen<void> {
 export function up_write(s: rw_semaphore): void {
   model_invariant(
     s.writer === rt.current.id,
-    { file: "kernel/locking/rwsem.c", line: 1573 },
+    { file: "kernel/locking/rwsem.c", line: 1567 },
     `up_write of ${s.name} not held for write`,
   );
   lock(s.id);
@@ -62,7 +62,7 @@ export function* down_read(sem: rw_semaphore): Gen<void> {
 }
 
 export function up_read(s: rw_semaphore): void {
-  model_invariant(s.readers > 0, { file: "kernel/locking/rwsem.c", line: 1563 }, `up_read of ${s.name} not held`);
+  model_invariant(s.readers > 0, { file: "kernel/locking/rwsem.c", line: 1557 }, `up_read of ${s.name} not held`);
   lock(s.id);
   s.readers--;
 }
