@@ -11,7 +11,7 @@ import { UsageError } from "../engine/errors.js";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../report/checkScenario.js";
 import { STRESS_DEFAULT_TIME_MS, STRESS_HPAGE_NR, STRESS_SCENARIO, STRESS_STRATEGIES } from "../report/stress.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
-import { type CliOptions, EXIT, runCommand } from "./commands.js";
+import { type CliOptions, checkParallelCommand, EXIT, runCommand } from "./commands.js";
 import { DEFAULT_CELL_SECONDS, type MatrixCliOptions, matrixCommand } from "./matrix.js";
 import { stressCommand } from "./stress.js";
 
@@ -179,9 +179,21 @@ export function buildCli(setExit: (code: number) => void): Command {
     .description("search a scenario's interleavings for a kernel BUG and explain the first one found")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --time 3600 --checkpoint cv2t.ckpt   # run again to go on",
+      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --time 3600 --checkpoint cv2t.ckpt   # run again to go on\n  mmrace check collapse-vs-truncate --patch hugh-deletions --patch skip-thp-before-put --jobs 2",
     )
-    .action((scenario: string | undefined, opts: CliOptions) => setExit(runCommand("check", [scenario], opts)));
+    .option(
+      "--jobs <n>",
+      "stateful: worker threads sharing the search's table of visited states (default 1; the verdict is the same, which counterexample comes first is not)",
+      int("--jobs", 1, 256),
+    )
+    .option(
+      "--split-depth <steps>",
+      "with --jobs: the states this many steps in are dealt out among the workers; above, each repeats the search (default 40)",
+      int("--split-depth", 1, 100000),
+    )
+    .action(async (scenario: string | undefined, opts: CliOptions) =>
+      setExit(await checkParallelCommand(scenario, opts)),
+    );
   html(steps(common(program.command("replay"))))
     .argument("<scenario>", "scenario the schedule belongs to")
     .argument("<schedule>", "a schedule string, as printed by check (v1....)")

@@ -11,6 +11,7 @@ import { decodeSchedule, type Schedule } from "../engine/schedule.js";
 import { ReplayStrategy } from "../engine/strategy/replay.js";
 import { type RecordedTrace, recordTrace } from "../engine/trace.js";
 import { PATCH_SETS, PATCHES, resolvePatches } from "../kernel/patches/index.js";
+import { checkScenarioParallel } from "../report/checkParallel.js";
 import {
   type CheckOptions,
   checkScenario,
@@ -45,6 +46,7 @@ export interface CliOptions {
   seed?: number;
   /** stress: worker threads, one seed each. */
   jobs?: number;
+  splitDepth?: number;
   depth?: number;
   maxExecutions?: number;
   /** Stateful search: stop after this many distinct states. */
@@ -193,6 +195,7 @@ function checkOptions(o: CliOptions): CheckOptions {
     site: o.site,
     checkpoint: o.checkpoint,
     checkpointEverySeconds: o.checkpointEvery,
+    splitDepth: o.splitDepth,
   };
 }
 
@@ -202,17 +205,48 @@ function wantSteps(o: CliOptions): boolean {
 }
 
 function check(scenarioName: string, o: CliOptions): number {
-  const s = findScenario(scenarioName);
-  const co0 = checkOptions(o);
-  const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
-  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0));
-  const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
+  const { s, co, target, progress } = checkSetup(scenarioName, o);
   let r: CheckReport;
   try {
     r = checkScenario(s, co);
   } finally {
     progress?.stop();
   }
+  return checkOutput(r, s, co, target, o);
+}
+
+/** `check --jobs N` (N > 1): the stateful search on N worker threads sharing its table (checkParallel.ts). */
+export async function checkParallelCommand(scenarioName: string | undefined, o: CliOptions): Promise<number> {
+  const jobs = o.jobs ?? 1;
+  if (o.splitDepth !== undefined && jobs <= 1) throw new UsageError("--split-depth is for --jobs 2 or more");
+  if (jobs <= 1) return check(scenarioName ?? DEFAULT_SCENARIO, o);
+  if ((o.strategy ?? DEFAULT_STRATEGY) !== "stateful") {
+    throw new UsageError("--jobs is for the stateful search (--strategy stateful, the default)");
+  }
+  if (o.checkpoint !== undefined) throw new UsageError("--checkpoint needs --jobs 1: a shared search is not saved");
+  if (o.countTraces === true) throw new UsageError("--count-traces needs --jobs 1");
+  const { s, co, target, progress } = checkSetup(scenarioName ?? DEFAULT_SCENARIO, o);
+  let r: CheckReport;
+  try {
+    r = await checkScenarioParallel(s, jobs, co);
+  } finally {
+    progress?.stop();
+  }
+  return checkOutput(r, s, co, target, o);
+}
+
+/** What a check needs before it searches: the scenario, its options, the viewer's path, the progress bar. */
+function checkSetup(scenarioName: string, o: CliOptions) {
+  const s = findScenario(scenarioName);
+  const co0 = checkOptions(o);
+  const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
+  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0));
+  const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
+  return { s, co, target, progress };
+}
+
+/** Prints a check's report (and writes its viewer); returns the exit code. */
+function checkOutput(r: CheckReport, s: Scenario, co: CheckOptions, target: string | null, o: CliOptions): number {
   const trace =
     wantSteps(o) && r.schedule !== null ? recordTrace(makeProgram(s, co), decodeSchedule(r.schedule).choices) : null;
   if (target !== null) {

@@ -64,6 +64,8 @@ export interface CheckOptions extends RunConfig {
   readonly checkpoint?: string;
   /** Seconds between checkpoint saves (default: the runner's, 60). */
   readonly checkpointEverySeconds?: number;
+  /** With several workers (`check --jobs`): steps from the start to the frontier dealt out among them. */
+  readonly splitDepth?: number;
   /** Wall-time budget for shrinking, ms (default 10 s: long executions at HPAGE_PMD_NR=512 shrink slowly). */
   readonly shrinkTimeMs?: number;
   readonly onProgress?: RunOptions["onProgress"];
@@ -230,7 +232,7 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
 }
 
 /** What a `--site` search says about the failures it went past. */
-function siteNote(site: string, r: RunResult): string {
+export function siteNote(site: string, r: Pick<RunResult, "failureSites">): string {
   const others = [...r.failureSites].filter(([k]) => k !== site);
   if (others.length === 0) return `; looking for failures at ${site} only`;
   const list = others.map(([k, n]) => `${k} ×${n}`).join(", ");

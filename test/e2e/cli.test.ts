@@ -469,3 +469,37 @@ describe("check --checkpoint: a long search in pieces", () => {
     expectUsageError(mmrace("check", ...args, "--checkpoint", join(dir, "y.ckpt"), "--checkpoint-every", "0"));
   });
 });
+
+describe("check --jobs: one stateful search on several worker threads", () => {
+  test("the same verdict and final states as one thread, exhaustively", () => {
+    // shmem-collapse-vs-punch under the landed fixes has no bug (10,378 states); split early so that most
+    // of the search is dealt out.
+    const args = ["check", "shmem-collapse-vs-punch", "--patch", "landed-5.16", "--json", "--list-states"];
+    const one = JSON.parse(mmraceIn(120_000, ...args).stdout);
+    const two = mmraceIn(120_000, ...args, "--jobs", "2", "--split-depth", "10");
+    expect(two.code).toBe(0);
+    const r = JSON.parse(two.stdout);
+    expect(r.result).toBe("ok");
+    expect(r.exhaustive).toBe(true);
+    expect(r.terminalStateHashes).toEqual(one.terminalStateHashes);
+    expect(r.coverage).toMatch(
+      /exhaustive stateful search: .* above step 10, searched by every worker, .* on 2 workers/,
+    );
+  });
+
+  test("a bug is found, shrunk and proven as with one thread", () => {
+    const r = mmraceIn(120_000, "check", "collapse-vs-truncate", "--jobs", "2", "--json");
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.bug.site).toBe("mm/truncate.c:213");
+    expect(j.fewestPreemptions).toBe(true);
+    expect(mmrace("replay", "collapse-vs-truncate", j.schedule, "--quiet").code).toBe(1);
+  });
+
+  test("combinations it cannot do: one line, exit 2", () => {
+    expectUsageError(mmrace("check", "--jobs", "2", "--strategy", "dfs"));
+    expectUsageError(mmrace("check", "--jobs", "2", "--checkpoint", join(tmpdir(), "mmrace-no.ckpt")));
+    expectUsageError(mmrace("check", "--split-depth", "5"));
+    expectUsageError(mmrace("check", "--jobs", "0"));
+  });
+});

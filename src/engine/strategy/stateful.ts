@@ -32,6 +32,7 @@ import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
+import { EXPANDED, FULL, type SharedFingerprintTable } from "../state/sharedTable.js";
 import type { StateGraph } from "../state/traceCount.js";
 import { childSleep, currentFootprint, type Footprint, lowestBit, popcount, stepWasLocal } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
@@ -45,6 +46,8 @@ interface Node {
   chosen: number;
   /** Threads asleep on arrival. */
   readonly sleep: number;
+  /** A local step from here cut the other branches. */
+  reduced: boolean;
   /** Threads whose branch from here has been fully explored in this visit. */
   done: number;
   /** Per thread: the footprint of its step from this state, once known (explored or inherited asleep). */
@@ -106,6 +109,22 @@ export interface StatefulOptions {
    * real thread ids. Memory grows with the transitions: small scenarios only.
    */
   readonly graph?: StateGraph;
+  /**
+   * One of several searches of the same program on worker threads. Above the `frontier` depth every
+   * worker runs the same search, with its own table, in the same order, so all meet the same frontier
+   * states; each frontier state goes to one worker (by its fingerprint), which searches below it with a
+   * table shared by all (state/sharedTable.ts): a state one worker inserted there is expanded by that one,
+   * and the others explore only what its visit left out, as a revisit does in the single search. Below the
+   * frontier a local step's cut needs its successor to be new, or expanded in full already (see
+   * `localStep`). No checkpoints, graph, texts or samples.
+   */
+  readonly shared?: {
+    readonly table: SharedFingerprintTable;
+    readonly worker: number;
+    readonly workers: number;
+    /** Depth (steps) of the frontier whose states are dealt out among the workers. */
+    readonly frontier: number;
+  };
 }
 
 /** Sleep sets are kept as bytes in the state table. */
@@ -123,8 +142,12 @@ export class StatefulStrategy implements Strategy {
   /** Deepest DFS stack seen, in steps. */
   maxDepth = 0;
   executions = 0;
-  /** Set when `maxStates` stopped the search. */
+  /** Set when `maxStates` stopped the search (or, shared, a full table). */
   stoppedAtLimit = false;
+  /** Shared: another worker stopped every search on the table (a failure found, a limit reached). */
+  stoppedByOthers = false;
+  /** Shared: the table filled up. */
+  tableFull = false;
   readonly table = new FingerprintTable(12);
   /** Off by itself for programs of more than MAX_SLEEP_THREADS threads (sleep sets are stored in a byte). */
   sleepSets: boolean;
@@ -141,6 +164,11 @@ export class StatefulStrategy implements Strategy {
   private readonly firstVisit: Map<string, { schedule: number[]; perm: readonly number[] | null }> | null;
   private readonly sampleCap: number;
   private readonly sampleRng = new Prng(0x5eed);
+  private readonly shared: NonNullable<StatefulOptions["shared"]> | null;
+  /** Shared: frontier states dealt to other workers. */
+  givenAway = 0;
+  /** Shared: states above the frontier (every worker finds the same ones). */
+  shallowStates = 0;
   private hits = 0;
   /** After `restore`: the replayed path's states are fingerprinted and checked against the saved ones. */
   private verifyUntil = 0;
@@ -161,10 +189,18 @@ export class StatefulStrategy implements Strategy {
     this.texts = opts.checkCollisions === true ? new Map() : null;
     this.sampleCap = opts.mergeSamples ?? 0;
     this.firstVisit = this.sampleCap > 0 ? new Map() : null;
+    this.shared = opts.shared ?? null;
+    if (this.shared !== null && (this.graph !== null || this.texts !== null || this.sampleCap > 0)) {
+      throw new UsageError("a search on several workers cannot record its graph, texts or samples");
+    }
   }
 
   newExecution(): boolean {
-    if (this.exhausted || this.stoppedAtLimit) return false;
+    if (this.exhausted || this.stoppedAtLimit || this.stoppedByOthers) return false;
+    if (this.shared?.table.stopped === true) {
+      this.stoppedByOthers = true;
+      return false;
+    }
     this.step = 0;
     this.executions++;
     return true;
@@ -199,9 +235,10 @@ export class StatefulStrategy implements Strategy {
       if (this.sleepSets) sleep = childSleep(parent, t, fpT, fp);
     }
     state.fingerprint(this.symmetry);
-    if (parent !== null && this.localSteps && stepWasLocal(parent.fromWait, state.waiting(parent.chosen))) {
-      this.localStep(parent, state);
-    }
+    const local = parent !== null && this.localSteps && stepWasLocal(parent.fromWait, state.waiting(parent.chosen));
+    // Below the frontier a local step's cut waits for the shared table to say whether this state is new.
+    const deep = this.shared !== null && i > this.shared.frontier;
+    if (local && !deep) this.localStep(parent as Node, state, null);
     let index = -1;
     if (this.graph !== null) {
       index = this.graph.state(state.lo, state.hi);
@@ -213,30 +250,43 @@ export class StatefulStrategy implements Strategy {
     // Threads to explore from here: those awake, less those an earlier visit already explored.
     let explore = enabledMask & ~sleep;
     const perm = state.perm;
-    const slot = this.table.find(state.lo, state.hi);
-    if (slot >= 0) {
-      // Sleep sets are stored by canonical slot (symmetry: the earlier visit may have had threads swapped).
-      const stored = fromCanon(this.table.value(slot), perm);
-      // The earlier visit explored enabled \ stored; what it left out and this visit needs: stored \ sleep.
-      explore &= stored;
-      this.table.setValue(slot, toCanon(stored & sleep, perm));
-      if (explore === 0) {
-        if (this.firstVisit !== null) this.sampleMerge(state);
+    if (this.shared !== null && i >= this.shared.frontier) {
+      if (i === this.shared.frontier && !this.owns(state)) {
+        this.givenAway++;
         return -1;
       }
+      const inserted = this.visitShared(state, sleep);
+      if (inserted === null) return -1; // the search stops
+      explore &= inserted ? ~0 : this.seenExplore;
+      if (local && deep) this.localStep(parent as Node, state, inserted);
+      if (explore === 0) return -1;
     } else {
-      if (this.states >= this.maxStates) {
-        this.stoppedAtLimit = true;
-        // The stack stays ready to go on from here (a checkpoint): the next execution replays this path
-        // and arrives at this state again, counting its transition then.
-        this.prefixLen = nodes.length;
-        if (parent !== null) this.transitions--;
-        return -1;
+      const slot = this.table.find(state.lo, state.hi);
+      if (slot >= 0) {
+        // Sleep sets are stored by canonical slot (symmetry: the earlier visit may have had threads swapped).
+        const stored = fromCanon(this.table.value(slot), perm);
+        // The earlier visit explored enabled \ stored; what it left out and this visit needs: stored \ sleep.
+        explore &= stored;
+        this.table.setValue(slot, toCanon(stored & sleep, perm));
+        if (explore === 0) {
+          if (this.firstVisit !== null) this.sampleMerge(state);
+          return -1;
+        }
+      } else {
+        if (this.states >= this.maxStates) {
+          this.stoppedAtLimit = true;
+          // The stack stays ready to go on from here (a checkpoint): the next execution replays this path
+          // and arrives at this state again, counting its transition then.
+          this.prefixLen = nodes.length;
+          if (parent !== null) this.transitions--;
+          return -1;
+        }
+        this.table.insert(state.lo, state.hi, toCanon(sleep, perm));
+        this.firstVisit?.set(`${state.lo}:${state.hi}`, { schedule: this.schedule(), perm });
+        this.states++;
+        if (this.shared !== null) this.shallowStates++;
+        if (explore === 0) return -1; // every enabled thread asleep: all continuations covered elsewhere
       }
-      this.table.insert(state.lo, state.hi, toCanon(sleep, perm));
-      this.firstVisit?.set(`${state.lo}:${state.hi}`, { schedule: this.schedule(), perm });
-      this.states++;
-      if (explore === 0) return -1; // every enabled thread asleep: all continuations covered elsewhere
     }
     this.slept += popcount(enabledMask & sleep);
     const pick = (explore & (1 << current)) !== 0 && current >= 0 ? current : lowestBit(explore);
@@ -252,6 +302,7 @@ export class StatefulStrategy implements Strategy {
       fromWait: state.waiting(pick),
       lo: state.lo,
       hi: state.hi,
+      reduced: false,
     });
     if (nodes.length > this.maxDepth) this.maxDepth = nodes.length;
     return pick;
@@ -275,14 +326,21 @@ export class StatefulStrategy implements Strategy {
     while (nodes.length > 0) {
       const node = nodes[nodes.length - 1] as Node;
       node.done |= 1 << node.chosen;
-      for (const t of node.enabled) {
-        if ((node.tried & (1 << t)) !== 0) continue;
+      let untried = 0;
+      for (const t of node.enabled) if ((node.tried & (1 << t)) === 0) untried |= 1 << t;
+      if (untried !== 0) {
+        const t = lowestBit(untried);
         node.tried |= 1 << t;
         node.chosen = t;
         this.prefixLen = nodes.length;
         return;
       }
       nodes.pop();
+      if (this.shared !== null && nodes.length >= this.shared.frontier && !node.reduced) {
+        // Every branch from here is done and none was cut: other workers' local steps may be cut to it.
+        const table = this.shared.table;
+        table.markExpanded(table.find(node.lo, node.hi));
+      }
     }
     this.exhausted = true;
   }
@@ -297,17 +355,29 @@ export class StatefulStrategy implements Strategy {
    * The cycle proviso (Peled 1993): if the step leads back to a state on the DFS stack (a local loop), the
    * parent is fully expanded instead, so that no thread is ignored forever.
    */
-  private localStep(parent: Node, state: StateProbe): void {
+  private localStep(parent: Node, state: StateProbe, inserted: boolean | null): void {
     for (const n of this.nodes) if (n.lo === state.lo && n.hi === state.hi) return;
+    // Shared (`inserted` not null): the cycle proviso, with the other workers' stacks out of sight. The cut
+    // needs the successor to be new (this worker inserted it, and expands it inside the parent's subtree)
+    // or expanded in full already. Then in a cycle of cut states every successor was new to the worker
+    // that cut its parent: the cycle lies on one worker's stack, where the check above sees it close.
+    if (inserted === false) {
+      const table = (this.shared as NonNullable<StatefulOptions["shared"]>).table;
+      if (table.markOf(table.find(state.lo, state.hi)) !== EXPANDED) return;
+    }
     let cut = 0;
     for (const u of parent.enabled) if ((parent.tried & (1 << u)) === 0) cut++;
     if (cut === 0) return;
     this.localCuts += cut;
+    parent.reduced = true;
     for (const u of parent.enabled) parent.tried |= 1 << u;
     parent.width -= cut;
     // What a later visit of the parent would still explore (threads asleep now): nothing is needed.
-    const slot = this.table.find(parent.lo, parent.hi);
-    if (slot >= 0) this.table.setValue(slot, 0);
+    const shared = this.shared !== null && this.nodes.length - 1 >= this.shared.frontier ? this.shared.table : null;
+    const table = shared ?? this.table;
+    const slot = table.find(parent.lo, parent.hi);
+    if (slot >= 0) table.setValue(slot, 0);
+    if (shared !== null && slot >= 0) shared.markReduced(slot);
   }
 
   /**
@@ -363,8 +433,41 @@ export class StatefulStrategy implements Strategy {
     return `stateful search stopped before the end (${what}${why}; ${left})`;
   }
 
+  /** Shared: whether this worker searches below the frontier state `state` (dealt by fingerprint). */
+  private owns(state: StateProbe): boolean {
+    const sh = this.shared as NonNullable<StatefulOptions["shared"]>;
+    return ((state.lo ^ Math.imul(state.hi, 0x9e3779b1)) >>> 0) % sh.workers === sh.worker;
+  }
+
+  /** Shared, after a visit of a state seen before: the threads its earlier visit left unexplored. */
+  private seenExplore = 0;
+
+  /**
+   * Shared: the state's entry in the common table. New: recorded, and true (the search stops at a full
+   * table or at `maxStates` entries in all, and every worker with it: null). Seen: its sleep set narrowed
+   * as in the single-worker case, in one atomic step; false, with what is left to explore in
+   * `seenExplore`.
+   */
+  private visitShared(state: StateProbe, sleep: number): boolean | null {
+    const table = (this.shared as NonNullable<StatefulOptions["shared"]>).table;
+    const r = table.visit(state.lo, state.hi, toCanon(sleep, state.perm));
+    if (r >= 0) {
+      this.seenExplore = fromCanon(r, state.perm);
+      return false;
+    }
+    this.states++;
+    if (r === FULL || table.size > this.maxStates) {
+      this.stoppedAtLimit = true;
+      this.tableFull = r === FULL;
+      table.stop();
+      return null;
+    }
+    return true;
+  }
+
   /** The search between two executions: the DFS stack, the counters, and the table's bytes. */
   save(): SavedState {
+    if (this.shared !== null) throw new UsageError("a search on several workers cannot be checkpointed");
     if (this.graph !== null || this.texts !== null || this.firstVisit !== null) {
       throw new UsageError("a checkpoint cannot hold a search that records its graph, texts or samples");
     }

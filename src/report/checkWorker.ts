@@ -1,0 +1,44 @@
+/** Worker thread of `mmrace check --jobs N`: one of the searches that share a table (checkParallel.ts). */
+import { serveJobs } from "../engine/pool.js";
+import { failureKey, run } from "../engine/runner.js";
+import { SharedFingerprintTable } from "../engine/state/sharedTable.js";
+import { StatefulStrategy } from "../engine/strategy/stateful.js";
+import { findScenario } from "../scenarios/index.js";
+import { makeProgram } from "../scenarios/program.js";
+import type { SearchJob, SearchPart, SearchProgress } from "./checkParallel.js";
+
+serveJobs<SearchJob, SearchPart, SearchProgress>((job, progress) => {
+  const p = makeProgram(findScenario(job.scenario), job.config);
+  const table = new SharedFingerprintTable(job.table);
+  const strategy = new StatefulStrategy({
+    maxStates: job.maxStates,
+    shared: { table, worker: job.worker, workers: job.workers, frontier: job.frontier },
+  });
+  const site = job.site;
+  const r = run(p, strategy, {
+    timeMs: job.timeMs,
+    wanted: site === undefined ? undefined : (x) => failureKey(x) === site,
+    onProgress: (x) => progress({ executions: x.executions, steps: x.steps, failures: x.failures }),
+  });
+  // A failure ends every search on the table, as it ends the single search.
+  if (r.first !== null) table.stop();
+  return {
+    first: r.first,
+    executions: r.executions,
+    steps: r.steps,
+    exhausted: strategy.exhausted,
+    terminalStates: [...r.terminalStates],
+    failureSites: [...r.failureSites],
+    verdicts: r.verdicts,
+    states: strategy.states,
+    transitions: strategy.transitions,
+    slept: strategy.slept,
+    localCuts: strategy.localCuts,
+    maxDepth: strategy.maxDepth,
+    pendingBranches: strategy.pendingBranches(),
+    stoppedAtLimit: strategy.stoppedAtLimit,
+    tableFull: strategy.tableFull,
+    shallowStates: strategy.shallowStates,
+    givenAway: strategy.givenAway,
+  };
+});
