@@ -106,20 +106,17 @@ export class SharedFingerprintTable {
   visit(lo: number, hi: number, v: number): number {
     lo = lo | 0 || 1;
     hi = hi | 0 || 1;
-    const s = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    let i = this.home(lo, hi);
     for (;;) {
-      const a = Atomics.load(s, 2 * i);
-      if (a === 0) {
-        if (Atomics.compareExchange(s, 2 * i, 0, lo) === 0) {
-          Atomics.store(this.values, i, v);
-          Atomics.store(s, 2 * i + 1, hi);
-          return Atomics.add(this.control, 0, 1) + 1 > this.limit ? FULL : INSERTED;
-        }
-        continue; // another worker took the slot: look at what it wrote
+      const at = this.locate(lo, hi, i);
+      if (at >= 0) return Atomics.and(this.values, at, v);
+      i = -1 - at;
+      if (Atomics.compareExchange(this.slots, 2 * i, 0, lo) === 0) {
+        Atomics.store(this.values, i, v);
+        Atomics.store(this.slots, 2 * i + 1, hi);
+        return Atomics.add(this.control, 0, 1) + 1 > this.limit ? FULL : INSERTED;
       }
-      if (a === lo && this.highHalf(i) === hi) return Atomics.and(this.values, i, v);
-      i = (i + 1) & this.mask;
+      // Another worker took that slot first: look again from there (it may have inserted this one).
     }
   }
 
@@ -127,13 +124,21 @@ export class SharedFingerprintTable {
   find(lo: number, hi: number): number {
     lo = lo | 0 || 1;
     hi = hi | 0 || 1;
-    const s = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const a = Atomics.load(s, 2 * i);
-      if (a === 0) return -1;
+    const at = this.locate(lo, hi, this.home(lo, hi));
+    return at >= 0 ? at : -1;
+  }
+
+  /** Where linear probing for a fingerprint starts. */
+  private home(lo: number, hi: number): number {
+    return (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+  }
+
+  /** From slot `i` on: the fingerprint's slot, or -1 - the first empty slot (where it would go). */
+  private locate(lo: number, hi: number, i: number): number {
+    for (; ; i = (i + 1) & this.mask) {
+      const a = Atomics.load(this.slots, 2 * i);
+      if (a === 0) return -1 - i;
       if (a === lo && this.highHalf(i) === hi) return i;
-      i = (i + 1) & this.mask;
     }
   }
 
