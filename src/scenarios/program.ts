@@ -61,12 +61,7 @@ export interface ScenarioProgram extends Program {
 const FN_khugepaged_do_scan = fn("khugepaged_do_scan", "mm/khugepaged.c", 2207);
 const S_put_hpage = site("mm/khugepaged.c", 2238, "khugepaged_do_scan", "put_page(hpage)");
 const FN___fput = fn("__fput", "fs/file_table.c", 0);
-const S_put_write_access = site(
-  "include/linux/fs.h",
-  3059,
-  "put_write_access",
-  "atomic_dec(&inode->i_writecount) (5.15.24)",
-);
+const S_put_write_access = site("include/linux/fs.h", 3057, "put_write_access", "atomic_dec(&inode->i_writecount)");
 
 /** FMODE_READ (include/linux/fs.h): the reader's O_RDONLY file. */
 const FMODE_READ = 0x1;
@@ -115,7 +110,7 @@ function* runOp(w: World, op: ThreadOp): Gen<void> {
       break;
     }
     case "close": {
-      // close(2) → fput → __fput (fs/file_table.c): FMODE_WRITER → put_write_access (fs.h:3057).
+      // close(2) → fput → __fput (fs/file_table.c): FMODE_WRITER → put_write_access (fs.h:3055).
       const n = proc.writers ?? 0;
       if (n === 0) {
         // The open failed (-ETXTBSY under patch deny-write-access-in-collapse): close(-1) is EBADF.

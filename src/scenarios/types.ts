@@ -46,7 +46,7 @@ export type ThreadOp =
   | { readonly op: "munmap" }
   /**
    * close(2) of the file this thread opened for write last: the final fput's __fput (fs/file_table.c)
-   * does put_write_access (include/linux/fs.h:3057), i_writecount--. After an open that failed it does
+   * does put_write_access (include/linux/fs.h:3055), i_writecount--. After an open that failed it does
    * nothing (close of a bad fd: EBADF).
    */
   | { readonly op: "close" }
