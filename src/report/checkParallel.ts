@@ -7,7 +7,7 @@
  * as `check` does). No checkpoints: a search of hours runs on one core with --checkpoint, or here.
  */
 import { runPool } from "../engine/pool.js";
-import type { ExecutionResult, Verdict } from "../engine/result.js";
+import type { ExecutionResult } from "../engine/result.js";
 import { collisionProbability } from "../engine/state/hash64.js";
 import { SharedFingerprintTable, type SharedTableBuffers } from "../engine/state/sharedTable.js";
 import { makeProgram } from "../scenarios/program.js";
@@ -46,8 +46,6 @@ export interface SearchPart {
   readonly exhausted: boolean;
   readonly terminalStates: readonly string[];
   readonly failureSites: readonly (readonly [string, number])[];
-  readonly verdicts: Readonly<Record<Verdict, number>>;
-  readonly states: number;
   readonly transitions: number;
   readonly slept: number;
   readonly localCuts: number;

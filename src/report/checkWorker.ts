@@ -29,8 +29,6 @@ serveJobs<SearchJob, SearchPart, SearchProgress>((job, progress) => {
     exhausted: strategy.exhausted,
     terminalStates: [...r.terminalStates],
     failureSites: [...r.failureSites],
-    verdicts: r.verdicts,
-    states: strategy.states,
     transitions: strategy.transitions,
     slept: strategy.slept,
     localCuts: strategy.localCuts,
