@@ -225,6 +225,9 @@ export async function checkParallelCommand(scenarioName: string | undefined, o: 
   }
   if (o.checkpoint !== undefined) throw new UsageError("--checkpoint needs --jobs 1: a shared search is not saved");
   if (o.countTraces === true) throw new UsageError("--count-traces needs --jobs 1");
+  if (o.maxExecutions !== undefined) {
+    throw new UsageError("--max-executions needs --jobs 1 (with --jobs, bound the search by --time or --max-states)");
+  }
   const { s, co, target, progress } = checkSetup(scenarioName ?? DEFAULT_SCENARIO, o);
   let r: CheckReport;
   try {

@@ -500,6 +500,7 @@ describe("check --jobs: one stateful search on several worker threads", () => {
     expectUsageError(mmrace("check", "--jobs", "2", "--strategy", "dfs"));
     expectUsageError(mmrace("check", "--jobs", "2", "--checkpoint", join(tmpdir(), "mmrace-no.ckpt")));
     expectUsageError(mmrace("check", "--split-depth", "5"));
+    expectUsageError(mmrace("check", "--jobs", "2", "--max-executions", "10"));
     expectUsageError(mmrace("check", "--jobs", "0"));
   });
 });
