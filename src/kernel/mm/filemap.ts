@@ -482,7 +482,7 @@ export function* find_lock_entries(
       L.indices[L.pvec.nr] = L.xas.xa_index;
       if (pagevec_add(L.pvec, e) === 0) break;
     }
-    // next: (:2114–2121). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
+    // next: (:2114–2122). PageTransHuge, thp_nr_pages and ->index are three loads of a page this thread
     // may no longer hold a reference to (after put_page): each its own step, yielding at its own site.
     if (!xa_is_value(e)) {
       if (patched("skip-thp-before-put")) {

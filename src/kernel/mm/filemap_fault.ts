@@ -134,7 +134,7 @@ const S_pgp_put = site(F, 1916, "pagecache_get_page", "page->mapping != mapping:
  * index)) (:1919) checks that a THP found at @index covers it. find_get_page is fgp_flags 0: a reference,
  * no lock. FGP_ACCESSED (mark_page_accessed) and FGP_WRITE (idle tracking) change nothing the model keeps.
  * FGP_CREAT: the model never allocates here; a miss returns null, where the C would add a new page
- * (:1933–1973). Callers say what that means for them.
+ * (:1933–1965). Callers say what that means for them.
  *
  * Context: may sleep with FGP_LOCK.
  * Return: the page (the subpage for @index unless FGP_HEAD), a value entry with FGP_ENTRY, or null.
@@ -347,7 +347,7 @@ export function* filemap_fault(vmf: vm_fault): Gen<number> {
     const page = L.page as Page;
     if ((yield* lock_page_maybe_drop_mmap(L.vmf, page, L)) === 0) return yield* out_retry(L);
 
-    // Did it get truncated? (:3098) ->mapping, ->index and PG_uptodate are stable under the page lock.
+    // Did it get truncated? (:3099) ->mapping, ->index and PG_uptodate are stable under the page lock.
     const head = compound_head(page);
     read_field(head, PF_MAPPING);
     if (head.mapping !== L.mapping) {

@@ -12,6 +12,6 @@ export const patch: Patch = {
   effect:
     "find_lock_entries reads PageTransHuge(page), thp_nr_pages(page) and page->index while it still holds the " +
     "reference find_get_entry took (in the step of the range check's ->index read, :2094), and its `next:` " +
-    "block (:2114–2120) moves the cursor with those values instead of reading the page after put_page. " +
+    "block (:2114–2122) moves the cursor with those values instead of reading the page after put_page. " +
     "Nothing else changes.",
 };
