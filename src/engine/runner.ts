@@ -63,6 +63,11 @@ export function failureKey(r: ExecutionResult): string {
   return r.bug !== null ? `${r.bug.site.file}:${r.bug.site.line}` : r.verdict;
 }
 
+/** RunOptions.wanted for a search that looks for failures at one site (`file:line` or a verdict) only. */
+export function wantedAt(site: string | undefined): RunOptions["wanted"] {
+  return site === undefined ? undefined : (r) => failureKey(r) === site;
+}
+
 export function run(program: Program, strategy: Strategy, opts: RunOptions = {}): RunResult {
   const stopOnFailure = opts.stopOnFailure ?? true;
   const maxExecutions = opts.maxExecutions ?? Number.POSITIVE_INFINITY;

@@ -1,14 +1,14 @@
 /**
- * `mmrace check --jobs N`: one stateful search of a scenario on N worker threads that share their table of
- * visited states (engine/state/sharedTable.ts, StatefulOptions.shared). Each worker runs the whole DFS in
- * its own order and prunes what another has already inserted, so together they expand every reachable
- * state once, as the single search does. The verdict "no bug, exhaustive" is the same; when there is a
- * bug, which counterexample is met first depends on timing (it is then shrunk and proven in this thread,
- * as `check` does). No checkpoints: a search of hours runs on one core with --checkpoint, or here.
+ * `mmrace check --jobs N`: one stateful search of a scenario on N worker threads (StatefulOptions.shared).
+ * Above the split depth every worker repeats the same search; the states at that depth are dealt out, and
+ * each worker searches below its own with a table of visited states shared by all
+ * (engine/state/sharedTable.ts). The verdict and the final states are the single search's; when there is
+ * a bug, which counterexample is met first depends on timing (it is then shrunk and proven in this
+ * thread, as `check` does). No checkpoints: a search of hours runs on one core with --checkpoint, or here.
  */
 import { runPool } from "../engine/pool.js";
 import type { ExecutionResult } from "../engine/result.js";
-import { collisionProbability } from "../engine/state/hash64.js";
+import { collisionOdds, collisionProbability } from "../engine/state/hash64.js";
 import { SharedFingerprintTable, type SharedTableBuffers } from "../engine/state/sharedTable.js";
 import { makeProgram } from "../scenarios/program.js";
 import type { Scenario } from "../scenarios/types.js";
@@ -102,7 +102,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     },
   );
   const first = parts.find((x) => x.first !== null)?.first ?? null;
-  const sum = (f: (x: SearchPart) => number): number => parts.reduce((n, x) => n + f(x), 0);
+  const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const exhaustive = first === null && parts.every((x) => x.exhausted);
   const shallow = Math.max(...parts.map((x) => x.shallowStates));
   const states = table.size + shallow;
@@ -132,6 +132,10 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     : withSite;
 }
 
+function sumOf(parts: readonly SearchPart[], f: (x: SearchPart) => number): number {
+  return parts.reduce((n, x) => n + f(x), 0);
+}
+
 /** Failures by site over every worker. */
 function mergeSites(parts: readonly SearchPart[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -148,11 +152,10 @@ function coverage(
   jobs: number,
   depth: number,
 ): string {
-  const sum = (f: (x: SearchPart) => number): number => parts.reduce((n, x) => n + f(x), 0);
+  const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const split = `${shallow} above step ${depth}, searched by every worker, and ${states - shallow} below it, dealt out`;
   const what = `${states} states (${split}), ${sum((x) => x.transitions)} transitions, ${sum((x) => x.slept)} transitions skipped by sleep sets, ${sum((x) => x.localCuts)} branches cut after local steps, depth ${Math.max(...parts.map((x) => x.maxDepth))}, ${sum((x) => x.executions)} executions on ${jobs} workers`;
-  const p = collisionProbability(states);
-  const odds = `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
+  const odds = collisionOdds(states);
   if (exhaustive) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
   const why = parts.some((x) => x.tableFull)
     ? `; the shared table is full (${table.capacity} slots): give --max-states to size it`

@@ -4,7 +4,7 @@
  */
 import { UsageError } from "../engine/errors.js";
 import type { ExecutionResult } from "../engine/result.js";
-import { failureKey, type RunOptions, type RunResult, run } from "../engine/runner.js";
+import { failureKey, type RunOptions, type RunResult, run, wantedAt } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
 import { shrink } from "../engine/shrink.js";
 import { Hash64 } from "../engine/state/hash64.js";
@@ -220,7 +220,7 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
     timeMs: o.timeMs,
     onProgress: o.onProgress,
     checkpoint: checkpointOptions(p, strategy, o),
-    wanted: site === undefined ? undefined : (x) => failureKey(x) === site,
+    wanted: wantedAt(site),
   });
   const { failing, fewest } = shrinkFailure(p, r.first, o, strategy.name === "dfs");
   const run_ = site === undefined ? r : { ...r, coverage: `${r.coverage}${siteNote(site, r)}` };

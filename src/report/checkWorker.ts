@@ -1,6 +1,6 @@
 /** Worker thread of `mmrace check --jobs N`: one of the searches that share a table (checkParallel.ts). */
 import { serveJobs } from "../engine/pool.js";
-import { failureKey, run } from "../engine/runner.js";
+import { run, wantedAt } from "../engine/runner.js";
 import { SharedFingerprintTable } from "../engine/state/sharedTable.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import { findScenario } from "../scenarios/index.js";
@@ -14,10 +14,9 @@ serveJobs<SearchJob, SearchPart, SearchProgress>((job, progress) => {
     maxStates: job.maxStates,
     shared: { table, worker: job.worker, workers: job.workers, frontier: job.frontier },
   });
-  const site = job.site;
   const r = run(p, strategy, {
     timeMs: job.timeMs,
-    wanted: site === undefined ? undefined : (x) => failureKey(x) === site,
+    wanted: wantedAt(job.site),
     onProgress: (x) => progress({ executions: x.executions, steps: x.steps, failures: x.failures }),
   });
   // A failure ends every search on the table, as it ends the single search.

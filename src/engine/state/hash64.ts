@@ -64,3 +64,9 @@ function fmix32(h: number): number {
 export function collisionProbability(n: number): number {
   return Math.min(1, (n * n) / 2 ** 65);
 }
+
+/** `fingerprint collision probability 6.1e-11` for n states, as the search reports print it. */
+export function collisionOdds(n: number): string {
+  const p = collisionProbability(n);
+  return `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
+}

@@ -30,9 +30,9 @@ import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
 import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
-import { collisionProbability } from "../state/hash64.js";
+import { collisionOdds, collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
-import { EXPANDED, FULL, type SharedFingerprintTable } from "../state/sharedTable.js";
+import { EXPANDED, FULL, INSERTED, type SharedFingerprintTable } from "../state/sharedTable.js";
 import type { StateGraph } from "../state/traceCount.js";
 import { childSleep, currentFootprint, type Footprint, lowestBit, popcount, stepWasLocal } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
@@ -126,6 +126,9 @@ export interface StatefulOptions {
     readonly frontier: number;
   };
 }
+
+/** visitShared: the search stops here (the shared table is full, or `maxStates` reached). */
+const STOP = -3;
 
 /** Sleep sets are kept as bytes in the state table. */
 const MAX_SLEEP_THREADS = 8;
@@ -255,10 +258,10 @@ export class StatefulStrategy implements Strategy {
         this.givenAway++;
         return -1;
       }
-      const inserted = this.visitShared(state, sleep);
-      if (inserted === null) return -1; // the search stops
-      explore &= inserted ? ~0 : this.seenExplore;
-      if (local && deep) this.localStep(parent as Node, state, inserted);
+      const left = this.visitShared(state, sleep);
+      if (left === STOP) return -1;
+      if (left !== INSERTED) explore &= left;
+      if (local && deep) this.localStep(parent as Node, state, left === INSERTED);
       if (explore === 0) return -1;
     } else {
       const slot = this.table.find(state.lo, state.hi);
@@ -326,10 +329,8 @@ export class StatefulStrategy implements Strategy {
     while (nodes.length > 0) {
       const node = nodes[nodes.length - 1] as Node;
       node.done |= 1 << node.chosen;
-      let untried = 0;
-      for (const t of node.enabled) if ((node.tried & (1 << t)) === 0) untried |= 1 << t;
-      if (untried !== 0) {
-        const t = lowestBit(untried);
+      for (const t of node.enabled) {
+        if ((node.tried & (1 << t)) !== 0) continue;
         node.tried |= 1 << t;
         node.chosen = t;
         this.prefixLen = nodes.length;
@@ -425,8 +426,7 @@ export class StatefulStrategy implements Strategy {
     const sleep = this.sleepSets ? `, ${this.slept} transitions skipped by sleep sets` : "";
     const por = this.localSteps ? `${sleep}, ${this.localCuts} branches cut after local steps` : sleep;
     const what = `${this.states} states, ${this.transitions} transitions${por}, depth ${this.maxDepth}, ${this.executions} executions`;
-    const p = this.collisionProbability();
-    const odds = `fingerprint collision probability ${p < 1e-15 ? "< 1e-15" : p.toExponential(1)}`;
+    const odds = collisionOdds(this.states);
     if (this.exhausted) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
     const why = this.stoppedAtLimit ? "; --max-states reached" : "";
     const left = `${this.pendingBranches()} branches pending on the DFS stack, at depths ${this.pendingDepths()}`;
@@ -439,30 +439,23 @@ export class StatefulStrategy implements Strategy {
     return ((state.lo ^ Math.imul(state.hi, 0x9e3779b1)) >>> 0) % sh.workers === sh.worker;
   }
 
-  /** Shared, after a visit of a state seen before: the threads its earlier visit left unexplored. */
-  private seenExplore = 0;
-
   /**
-   * Shared: the state's entry in the common table. New: recorded, and true (the search stops at a full
-   * table or at `maxStates` entries in all, and every worker with it: null). Seen: its sleep set narrowed
-   * as in the single-worker case, in one atomic step; false, with what is left to explore in
-   * `seenExplore`.
+   * Shared: the state's entry in the common table. New: recorded, INSERTED (or STOP: the search stops at
+   * a full table or at `maxStates` entries in all, and every worker with it). Seen: its sleep set narrowed
+   * as in the single-worker case, in one atomic step, and the threads the earlier visit left unexplored.
    */
-  private visitShared(state: StateProbe, sleep: number): boolean | null {
+  private visitShared(state: StateProbe, sleep: number): number {
     const table = (this.shared as NonNullable<StatefulOptions["shared"]>).table;
     const r = table.visit(state.lo, state.hi, toCanon(sleep, state.perm));
-    if (r >= 0) {
-      this.seenExplore = fromCanon(r, state.perm);
-      return false;
-    }
+    if (r >= 0) return fromCanon(r, state.perm);
     this.states++;
     if (r === FULL || table.size > this.maxStates) {
       this.stoppedAtLimit = true;
       this.tableFull = r === FULL;
       table.stop();
-      return null;
+      return STOP;
     }
-    return true;
+    return INSERTED;
   }
 
   /** The search between two executions: the DFS stack, the counters, and the table's bytes. */
