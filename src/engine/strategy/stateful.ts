@@ -26,45 +26,17 @@
 
 import type { SavedState } from "../checkpoint.js";
 import { UsageError } from "../errors.js";
-import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
 import type { MergeSample } from "../state/crossCheck.js";
 import { FingerprintTable } from "../state/fingerprintTable.js";
 import { collisionOdds, collisionProbability } from "../state/hash64.js";
 import type { StateProbe } from "../state/probe.js";
+import { CollisionCheck, MergeSampler } from "../state/searchRecorders.js";
 import { EXPANDED, FULL, INSERTED, type SharedFingerprintTable } from "../state/sharedTable.js";
 import type { StateGraph } from "../state/traceCount.js";
 import { childSleep, currentFootprint, type Footprint, lowestBit, popcount, stepWasLocal } from "./footprint.js";
+import { fromCanon, loadedNode, type Node, pendingAt, type SavedNode, savedNode, toCanon } from "./statefulNode.js";
 import type { Strategy } from "./strategy.js";
-
-interface Node {
-  readonly enabled: readonly number[];
-  /** Threads this visit explores from here (for progress lines). */
-  width: number;
-  /** Threads not to try from here: tried already, asleep, or explored on an earlier visit. */
-  tried: number;
-  chosen: number;
-  /** Threads asleep on arrival. */
-  readonly sleep: number;
-  /** A local step from here cut the other branches. */
-  reduced: boolean;
-  /** Threads whose branch from here has been fully explored in this visit. */
-  done: number;
-  /** Per thread: the footprint of its step from this state, once known (explored or inherited asleep). */
-  readonly fp: Footprint[];
-  /** Whether the thread chosen here was resuming from a wait when it was picked. */
-  fromWait: boolean;
-  /** The state's index in the recorded graph, or -1. */
-  readonly index: number;
-  /** The state's fingerprint (checked when a checkpoint's path is replayed). */
-  readonly lo: number;
-  readonly hi: number;
-}
-
-/** A DFS node as a checkpoint holds it (footprints as plain arrays). */
-interface SavedNode extends Omit<Node, "fp" | "index"> {
-  readonly fp: (number[] | null)[];
-}
 
 /** What `save` writes beside the table's bytes. */
 interface SavedSearch {
@@ -163,21 +135,20 @@ export class StatefulStrategy implements Strategy {
   private step = 0;
   private readonly maxStates: number;
   private readonly graph: StateGraph | null;
-  private readonly texts: Map<string, string> | null;
-  private readonly firstVisit: Map<string, { schedule: number[]; perm: readonly number[] | null }> | null;
-  private readonly sampleCap: number;
-  private readonly sampleRng = new Prng(0x5eed);
+  private readonly collisions: CollisionCheck | null;
+  private readonly sampler: MergeSampler | null;
   private readonly shared: NonNullable<StatefulOptions["shared"]> | null;
   /** Shared: frontier states dealt to other workers. */
   givenAway = 0;
   /** Shared: states above the frontier (every worker finds the same ones). */
   shallowStates = 0;
-  private hits = 0;
   /** After `restore`: the replayed path's states are fingerprinted and checked against the saved ones. */
   private verifyUntil = 0;
 
   /** Sampled revisits: the schedule of a state's first visit and of a later path that reached it again. */
-  readonly samples: MergeSample[] = [];
+  get samples(): readonly MergeSample[] {
+    return this.sampler?.samples ?? [];
+  }
 
   constructor(opts: StatefulOptions = {}) {
     this.maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
@@ -189,11 +160,10 @@ export class StatefulStrategy implements Strategy {
     if (this.graph !== null && (this.sleepSets || this.symmetry || this.localSteps)) {
       throw new UsageError("recording the state graph needs sleep sets, symmetry and local steps off");
     }
-    this.texts = opts.checkCollisions === true ? new Map() : null;
-    this.sampleCap = opts.mergeSamples ?? 0;
-    this.firstVisit = this.sampleCap > 0 ? new Map() : null;
+    this.collisions = opts.checkCollisions === true ? new CollisionCheck() : null;
+    this.sampler = (opts.mergeSamples ?? 0) > 0 ? new MergeSampler(opts.mergeSamples as number) : null;
     this.shared = opts.shared ?? null;
-    if (this.shared !== null && (this.graph !== null || this.texts !== null || this.sampleCap > 0)) {
+    if (this.shared !== null && (this.graph !== null || this.collisions !== null || this.sampler !== null)) {
       throw new UsageError("a search on several workers cannot record its graph, texts or samples");
     }
   }
@@ -247,7 +217,7 @@ export class StatefulStrategy implements Strategy {
       index = this.graph.state(state.lo, state.hi);
       if (parent !== null) this.graph.edge(parent.index, parent.chosen, fpT, index);
     }
-    if (this.texts !== null) this.checkText(state);
+    this.collisions?.check(state);
     let enabledMask = 0;
     for (const t of enabled) enabledMask |= 1 << t;
     // Threads to explore from here: those awake, less those an earlier visit already explored.
@@ -272,7 +242,7 @@ export class StatefulStrategy implements Strategy {
         explore &= stored;
         this.table.setValue(slot, toCanon(stored & sleep, perm));
         if (explore === 0) {
-          if (this.firstVisit !== null) this.sampleMerge(state);
+          this.sampler?.again(state, this.schedule());
           return -1;
         }
       } else {
@@ -285,7 +255,7 @@ export class StatefulStrategy implements Strategy {
           return -1;
         }
         this.table.insert(state.lo, state.hi, toCanon(sleep, perm));
-        this.firstVisit?.set(`${state.lo}:${state.hi}`, { schedule: this.schedule(), perm });
+        this.sampler?.first(state, this.schedule());
         this.states++;
         if (this.shared !== null) this.shallowStates++;
         if (explore === 0) return -1; // every enabled thread asleep: all continuations covered elsewhere
@@ -461,7 +431,7 @@ export class StatefulStrategy implements Strategy {
   /** The search between two executions: the DFS stack, the counters, and the table's bytes. */
   save(): SavedState {
     if (this.shared !== null) throw new UsageError("a search on several workers cannot be checkpointed");
-    if (this.graph !== null || this.texts !== null || this.firstVisit !== null) {
+    if (this.graph !== null || this.collisions !== null || this.sampler !== null) {
       throw new UsageError("a checkpoint cannot hold a search that records its graph, texts or samples");
     }
     const data: SavedSearch = {
@@ -475,10 +445,7 @@ export class StatefulStrategy implements Strategy {
       sleepSets: this.sleepSets,
       tableSize: this.table.size,
       prefixLen: this.prefixLen,
-      nodes: this.nodes.map(({ index: _, fp, ...n }) => ({
-        ...n,
-        fp: Array.from(fp, (f) => (f == null ? null : Array.from(f))),
-      })),
+      nodes: this.nodes.map(savedNode),
     };
     return { data, buffers: this.table.bytesOf() };
   }
@@ -505,14 +472,7 @@ export class StatefulStrategy implements Strategy {
     this.sleepSets = d.sleepSets;
     this.prefixLen = d.prefixLen;
     this.nodes.length = 0;
-    for (const n of d.nodes) {
-      const fp: Footprint[] = [];
-      // JSON wrote the holes of the sparse array as null: "not known", which sleep sets treat as null too.
-      n.fp.forEach((f: number[] | null, t: number) => {
-        fp[t] = f === null ? null : Int32Array.from(f);
-      });
-      this.nodes.push({ ...n, fp, index: -1 });
-    }
+    for (const n of d.nodes) this.nodes.push(loadedNode(n));
     this.verifyUntil = this.prefixLen;
   }
 
@@ -528,51 +488,4 @@ export class StatefulStrategy implements Strategy {
   private schedule(): number[] {
     return this.nodes.map((n) => n.chosen);
   }
-
-  private sampleMerge(state: StateProbe): void {
-    const first = this.firstVisit?.get(`${state.lo}:${state.hi}`);
-    if (first === undefined) return;
-    // Thread t of the first visit plays the part of thread map[t] in this one (same canonical slot).
-    const p1 = first.perm;
-    const p2 = state.perm;
-    const map = p1 === null || p2 === null ? null : p1.map((slot) => p2.indexOf(slot));
-    const sample = { first: first.schedule, again: this.schedule(), map };
-    this.hits++;
-    if (this.samples.length < this.sampleCap) this.samples.push(sample);
-    else {
-      const j = this.sampleRng.below(this.hits);
-      if (j < this.sampleCap) this.samples[j] = sample;
-    }
-  }
-
-  private checkText(state: StateProbe): void {
-    const texts = this.texts as Map<string, string>;
-    const key = `${state.lo}:${state.hi}`;
-    const text = state.text();
-    const before = texts.get(key);
-    if (before === undefined) texts.set(key, text);
-    else if (before !== text) {
-      throw new Error(`fingerprint collision: two different states hash to ${key}`);
-    }
-  }
-}
-
-/** Branches of a DFS node not yet started: its width less those done and the one in progress. */
-function pendingAt(n: Node): number {
-  return Math.max(0, n.width - popcount(n.done) - 1);
-}
-
-/** A thread mask renamed to canonical slots (symmetry), and back. */
-function toCanon(mask: number, perm: readonly number[] | null): number {
-  if (perm === null) return mask;
-  let out = 0;
-  for (let t = 0; mask >>> t !== 0; t++) if ((mask & (1 << t)) !== 0) out |= 1 << (perm[t] as number);
-  return out;
-}
-
-function fromCanon(mask: number, perm: readonly number[] | null): number {
-  if (perm === null) return mask;
-  let out = 0;
-  for (let t = 0; t < perm.length; t++) if ((mask & (1 << (perm[t] as number))) !== 0) out |= 1 << t;
-  return out;
 }
