@@ -98,7 +98,7 @@ export function saveRun(strategy: Strategy, ck: CheckpointOptions, t: Totals, ms
 }
 
 /** What a run did with its checkpoint: resumed from it, and where the search can go on from. */
-export function checkpointNote(ck: CheckpointOptions | undefined, t: Totals, over: boolean): string {
+export function checkpointNote(ck: CheckpointOptions | undefined, t: Pick<Totals, "earlierMs">, over: boolean): string {
   if (ck === undefined) return "";
   const resumed =
     t.earlierMs === null

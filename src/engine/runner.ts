@@ -5,7 +5,7 @@
 import { type ExecutionOptions, runExecution } from "./execution.js";
 import type { Program } from "./program.js";
 import type { ExecutionResult, Verdict } from "./result.js";
-import { type CheckpointOptions, checkpointNote, newTotals, resume, saveRun } from "./resume.js";
+import { type CheckpointOptions, checkpointNote, newTotals, resume, saveRun, type Totals } from "./resume.js";
 import type { Strategy } from "./strategy/strategy.js";
 
 export type { CheckpointOptions } from "./resume.js";
@@ -26,6 +26,11 @@ export interface RunOptions extends ExecutionOptions {
    * The others are still counted in `failureSites`. A model error always counts.
    */
   readonly wanted?: (r: ExecutionResult) => boolean;
+  /**
+   * Called between two executions with the run's totals so far (a worker of a shared search waits there
+   * while its table is saved).
+   */
+  readonly between?: (t: Readonly<Totals>) => void;
 }
 
 export interface RunProgress {
@@ -117,6 +122,7 @@ export function run(program: Program, strategy: Strategy, opts: RunOptions = {})
         });
       }
     }
+    opts.between?.(t);
     if (ck !== undefined && Date.now() >= nextSave) {
       saveRun(strategy, ck, t, Date.now() - t0);
       nextSave = Date.now() + everyMs;

@@ -11,6 +11,11 @@
  * whole table). Beside its value a slot keeps a mark, PENDING until the worker that expands the state
  * says whether it expanded it in full or cut it to one local step. The table does not grow (the workers would have to stop together): its capacity is fixed
  * when it is made, and an insertion past 3/4 of it reports the table full.
+ *
+ * A checkpoint of a search on several workers is this table, copied while every worker waits between two
+ * executions (`requestPause`), with the states still on some worker's DFS stack marked unexplored
+ * (`SharedSnapshot.unfinished`): a resumed search starts again from the initial state, finds every state
+ * whose exploration ended in the table, and explores the rest (docs/model.md, "Several workers").
  */
 
 /** What `visit` found: a new state (inserted), or the table full (inserted, but the search must stop). */
@@ -28,7 +33,10 @@ export interface SharedTableBuffers {
   readonly values: SharedArrayBuffer;
   /** One byte per slot: PENDING, EXPANDED or REDUCED. */
   readonly marks: SharedArrayBuffer;
-  /** [0]: entries; [1]: a stop flag for the searches that share the table. */
+  /**
+   * [0]: entries; [1]: a stop flag for the searches that share the table; [2]: a pause is requested;
+   * [3]: workers waiting in the pause.
+   */
   readonly control: SharedArrayBuffer;
 }
 
@@ -47,7 +55,7 @@ export class SharedFingerprintTable {
     this.marks = new Uint8Array(buffers.marks);
     this.control = new Int32Array(buffers.control);
     const n = this.values.length;
-    const sizes = this.slots.length === 2 * n && this.marks.length === n && this.control.length >= 2;
+    const sizes = this.slots.length === 2 * n && this.marks.length === n && this.control.length >= 4;
     if (n < 2 || (n & (n - 1)) !== 0 || !sizes) {
       throw new RangeError("shared fingerprint table: inconsistent buffers");
     }
@@ -65,7 +73,7 @@ export class SharedFingerprintTable {
       slots: new SharedArrayBuffer(8 * n),
       values: new SharedArrayBuffer(n),
       marks: new SharedArrayBuffer(n),
-      control: new SharedArrayBuffer(8),
+      control: new SharedArrayBuffer(16),
     });
   }
 
@@ -74,6 +82,24 @@ export class SharedFingerprintTable {
     let log2 = 16;
     while (log2 < 28 && Math.floor((1 << log2) * 0.75) < states) log2++;
     return SharedFingerprintTable.create(log2);
+  }
+
+  /**
+   * A table holding a snapshot's entries (values and marks included), for `states` entries in all or, if
+   * the snapshot has more, twice as many as it has: a resumed search may need a larger table than the run
+   * that saved it.
+   */
+  static fromSnapshot(snap: SharedSnapshot, states: number): SharedFingerprintTable {
+    const t = SharedFingerprintTable.forStates(Math.max(states, 2 * snap.entries));
+    const n = snap.values.length;
+    for (let i = 0; i < n; i++) {
+      const lo = snap.slots[2 * i] as number;
+      if (lo === 0) continue;
+      t.visit(lo, snap.slots[2 * i + 1] as number, snap.values[i] as number);
+      const at = t.find(lo, snap.slots[2 * i + 1] as number);
+      t.marks[at] = snap.marks[i] as number;
+    }
+    return t;
   }
 
   get capacity(): number {
@@ -96,6 +122,39 @@ export class SharedFingerprintTable {
 
   stop(): void {
     Atomics.store(this.control, 1, 1);
+  }
+
+  /** Asks every worker to wait at its next execution boundary (`pauseIfAsked`). */
+  requestPause(): void {
+    Atomics.store(this.control, 2, 1);
+  }
+
+  /** Workers waiting in the pause now. */
+  get paused(): number {
+    return Atomics.load(this.control, 3);
+  }
+
+  /** Lets the paused workers go on. */
+  endPause(): void {
+    Atomics.store(this.control, 3, 0);
+    Atomics.store(this.control, 2, 0);
+    Atomics.notify(this.control, 2);
+  }
+
+  /**
+   * Worker side, between two executions: if a pause is requested, calls `report` (which tells the main
+   * thread what this worker's stack holds), counts itself in, and waits until the pause ends.
+   */
+  pauseIfAsked(report: () => void): void {
+    if (Atomics.load(this.control, 2) === 0) return;
+    report();
+    Atomics.add(this.control, 3, 1);
+    while (Atomics.load(this.control, 2) !== 0) Atomics.wait(this.control, 2, 1);
+  }
+
+  /** A copy of the entries, values and marks (take it while no worker inserts: in a pause, or after). */
+  snapshot(): SharedSnapshot {
+    return new SharedSnapshot(this.slots.slice(), this.values.slice(), this.marks.slice(), this.size);
   }
 
   /**
@@ -169,5 +228,45 @@ export class SharedFingerprintTable {
     let h = Atomics.load(this.slots, 2 * i + 1);
     while (h === 0) h = Atomics.load(this.slots, 2 * i + 1);
     return h;
+  }
+}
+
+/** A copy of a shared table's contents, as a checkpoint holds it. */
+export class SharedSnapshot {
+  constructor(
+    readonly slots: Int32Array,
+    readonly values: Uint8Array,
+    readonly marks: Uint8Array,
+    readonly entries: number,
+  ) {
+    const n = values.length;
+    if (n < 2 || (n & (n - 1)) !== 0 || slots.length !== 2 * n || marks.length !== n) {
+      throw new RangeError("shared table snapshot: inconsistent buffers");
+    }
+  }
+
+  /**
+   * Records what the states on the workers' DFS stacks had really explored: `stacks` holds triples
+   * (fingerprint lo, hi, and the threads whose branches from the state were explored to their end, in
+   * canonical slots: StatefulStrategy.sharedStack). Such a state's value becomes every other thread (as
+   * though it had been asleep), and its mark PENDING (not expanded in full). A search resumed from the
+   * snapshot explores those threads' branches again when it reaches the state, and finds in the table
+   * whatever had been explored to its end below them.
+   */
+  unfinished(stacks: readonly number[]): void {
+    const mask = this.values.length - 1;
+    for (let k = 0; k + 2 < stacks.length; k += 3) {
+      const lo = (stacks[k] as number) | 0 || 1;
+      const hi = (stacks[k + 1] as number) | 0 || 1;
+      for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+        const a = this.slots[2 * i] as number;
+        if (a === 0) break;
+        if (a === lo && this.slots[2 * i + 1] === hi) {
+          this.values[i] = ~(stacks[k + 2] as number) & 0xff;
+          this.marks[i] = PENDING;
+          break;
+        }
+      }
+    }
   }
 }

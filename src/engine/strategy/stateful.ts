@@ -275,6 +275,7 @@ export class StatefulStrategy implements Strategy {
       fromWait: state.waiting(pick),
       lo: state.lo,
       hi: state.hi,
+      perm,
       reduced: false,
     });
     if (nodes.length > this.maxDepth) this.maxDepth = nodes.length;
@@ -369,6 +370,22 @@ export class StatefulStrategy implements Strategy {
     let pending = 0;
     for (const n of this.nodes) pending += pendingAt(n);
     return pending;
+  }
+
+  /**
+   * Shared: the states on this worker's DFS stack that are in the shared table (those at or below the
+   * frontier), as triples: fingerprint (lo, hi) and the threads whose branches from there were explored to
+   * their end, in canonical slots. Their exploration has not ended: a checkpoint records that only those
+   * branches were (SharedSnapshot.unfinished).
+   */
+  sharedStack(): number[] {
+    const out: number[] = [];
+    const from = this.shared?.frontier ?? Number.POSITIVE_INFINITY;
+    for (let d = from; d < this.nodes.length; d++) {
+      const n = this.nodes[d] as Node;
+      out.push(n.lo, n.hi, toCanon(n.done, n.perm));
+    }
+    return out;
   }
 
   /** The shallowest and deepest stack positions with a branch pending, as `a–b` ("none" if none). */

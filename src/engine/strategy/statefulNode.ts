@@ -27,6 +27,8 @@ export interface Node {
   /** The state's fingerprint (checked when a checkpoint's path is replayed). */
   readonly lo: number;
   readonly hi: number;
+  /** Symmetry: the renaming of threads to canonical slots the state was fingerprinted with (null: none). */
+  readonly perm: readonly number[] | null;
 }
 
 /** A DFS node as a checkpoint holds it (footprints as plain arrays). */
@@ -46,7 +48,8 @@ export function loadedNode(n: SavedNode): Node {
   n.fp.forEach((f: number[] | null, t: number) => {
     fp[t] = f === null ? null : Int32Array.from(f);
   });
-  return { ...n, fp, index: -1 };
+  // Checkpoints written before nodes kept their renaming have none: those searches' marks are not used.
+  return { ...n, fp, index: -1, perm: n.perm ?? null };
 }
 
 /** Branches of a DFS node not yet started: its width less those done and the one in progress. */
