@@ -179,7 +179,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .description("search a scenario's interleavings for a kernel BUG and explain the first one found")
     .addHelpText(
       "after",
-      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --time 3600 --checkpoint cv2t.ckpt   # run again to go on\n  mmrace check collapse-vs-truncate --patch hugh-deletions --patch skip-thp-before-put --jobs 2",
+      "\nExamples:\n  mmrace check\n  mmrace check truncate-vs-truncate --patch landed-5.16\n  mmrace check truncate-vs-truncate --steps\n  mmrace check truncate-vs-truncate --html race.html\n  mmrace check collapse-vs-truncate --strategy pct --seed 7 --hpage-nr 512 --json\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --time 3600 --checkpoint cv2t.ckpt   # run again to go on\n  mmrace check collapse-vs-truncate --patch hugh-deletions --patch skip-thp-before-put --jobs 2\n  mmrace check collapse-vs-two-truncates --patch hugh-deletions --patch skip-thp-before-put --jobs 2 --max-states 60000000 --time 3600 --checkpoint cv2t-2.ckpt",
     )
     .option(
       "--jobs <n>",

@@ -223,7 +223,6 @@ export async function checkParallelCommand(scenarioName: string | undefined, o: 
   if ((o.strategy ?? DEFAULT_STRATEGY) !== "stateful") {
     throw new UsageError("--jobs is for the stateful search (--strategy stateful, the default)");
   }
-  if (o.checkpoint !== undefined) throw new UsageError("--checkpoint needs --jobs 1: a shared search is not saved");
   if (o.countTraces === true) throw new UsageError("--count-traces needs --jobs 1");
   if (o.maxExecutions !== undefined) {
     throw new UsageError("--max-executions needs --jobs 1 (with --jobs, bound the search by --time or --max-states)");

@@ -4,15 +4,27 @@
  * each worker searches below its own with a table of visited states shared by all
  * (engine/state/sharedTable.ts). The verdict and the final states are the single search's; when there is
  * a bug, which counterexample is met first depends on timing (it is then shrunk and proven in this
- * thread, as `check` does). No checkpoints: a search of hours runs on one core with --checkpoint, or here.
+ * thread, as `check` does). With --checkpoint the shared table is saved at intervals and at the end
+ * (sharedCheckpoint.ts), and a later run goes on from it, with any number of workers.
  */
+import { runExecution } from "../engine/execution.js";
 import { runPool } from "../engine/pool.js";
 import type { ExecutionResult } from "../engine/result.js";
+import { checkpointNote } from "../engine/resume.js";
 import { collisionOdds, collisionProbability } from "../engine/state/hash64.js";
 import { SharedFingerprintTable, type SharedTableBuffers } from "../engine/state/sharedTable.js";
+import { ReplayStrategy } from "../engine/strategy/replay.js";
 import { makeProgram } from "../scenarios/program.js";
 import type { Scenario } from "../scenarios/types.js";
-import { type CheckOptions, reportExecution, shrinkFailure, siteNote, terminalStateHashes } from "./checkScenario.js";
+import {
+  type CheckOptions,
+  checkpointFor,
+  reportExecution,
+  shrinkFailure,
+  siteNote,
+  terminalStateHashes,
+} from "./checkScenario.js";
+import { SharedSaver, type SharedStart, startShared, type WorkerAccount } from "./sharedCheckpoint.js";
 import type { CheckReport } from "./types.js";
 
 /** Distinct states the shared table holds when no --max-states sizes it (2^23 slots, 72 MiB). */
@@ -36,6 +48,8 @@ export interface SearchJob {
   readonly maxStates?: number;
   readonly timeMs?: number;
   readonly site?: string;
+  /** A checkpoint is kept: wait between executions when the main thread asks (SharedFingerprintTable). */
+  readonly pausable: boolean;
 }
 
 /** What a worker's search covered, as plain data. */
@@ -57,6 +71,8 @@ export interface SearchPart {
   readonly shallowStates: number;
   /** Frontier states this worker left to the others. */
   readonly givenAway: number;
+  /** The shared states on its DFS stack when it stopped (lo, hi pairs): unfinished, for a checkpoint. */
+  readonly stack: readonly number[];
 }
 
 /** Progress of one worker: its executions and steps so far. */
@@ -64,62 +80,92 @@ export interface SearchProgress {
   readonly executions: number;
   readonly steps: number;
   readonly failures: number;
+  /** Sent when the worker pauses for a checkpoint. */
+  readonly pause?: Pick<WorkerAccount, "stack" | "terminalStates" | "failureSites">;
 }
 
 /** `checkScenario` with the stateful search on `jobs` worker threads. */
 export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckOptions = {}): Promise<CheckReport> {
   const t0 = Date.now();
   const p = makeProgram(s, o);
-  const table = SharedFingerprintTable.forStates(o.maxStates ?? DEFAULT_SHARED_STATES);
+  const frontier = o.splitDepth ?? DEFAULT_SPLIT_DEPTH;
+  const capacity = o.maxStates ?? DEFAULT_SHARED_STATES;
+  const ck =
+    o.checkpoint === undefined ? undefined : checkpointFor(p, o.checkpoint, o, `stateful-shared split=${frontier}`);
+  const { table, earlier }: SharedStart =
+    ck === undefined ? { table: SharedFingerprintTable.forStates(capacity), earlier: null } : startShared(ck, capacity);
+  const saver = ck === undefined ? null : new SharedSaver(ck, table, jobs, earlier, t0);
   const inputs: SearchJob[] = Array.from({ length: jobs }, (_, worker) => ({
     scenario: s.path ?? s.name,
     config: { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: o.patches ?? [] },
     table: table.buffers,
     worker,
     workers: jobs,
-    frontier: o.splitDepth ?? DEFAULT_SPLIT_DEPTH,
+    frontier,
     maxStates: o.maxStates,
     timeMs: o.timeMs,
     site: o.site,
+    pausable: saver !== null,
   }));
   const last: (SearchProgress | undefined)[] = inputs.map(() => undefined);
-  const parts = await runPool<SearchJob, SearchPart, SearchProgress>(
-    new URL("./checkWorker.js", import.meta.url),
-    inputs,
-    jobs,
-    {
-      onProgress: (x, k) => {
-        last[k] = x;
-        const seen = last.filter((y) => y !== undefined);
-        o.onProgress?.({
-          executions: seen.reduce((n, y) => n + y.executions, 0),
-          steps: seen.reduce((n, y) => n + y.steps, 0),
-          failures: Math.max(0, ...seen.map((y) => y.failures)),
-          elapsedMs: Date.now() - t0,
-          detail: `${table.size} states in the shared table, ${jobs} workers`,
-        });
-      },
-    },
-  );
-  const first = parts.find((x) => x.first !== null)?.first ?? null;
+  const before = { executions: earlier?.executions ?? 0, steps: earlier?.steps ?? 0 };
+  // A resumed run whose search had ended at a failure reports that failure again, as a single search does.
+  const stoppedAt = earlier?.firstChoices ?? null;
+  const timer =
+    saver === null || stoppedAt !== null ? null : setInterval(() => void saver.save(), ck?.everyMs ?? 60_000);
+  let parts: SearchPart[];
+  try {
+    parts =
+      stoppedAt !== null
+        ? []
+        : await runPool<SearchJob, SearchPart, SearchProgress>(
+            new URL("./checkWorker.js", import.meta.url),
+            inputs,
+            jobs,
+            {
+              onProgress: (x, k) => {
+                last[k] = x;
+                if (x.pause !== undefined) saver?.paused(k, { ...x, ...x.pause });
+                const seen = last.filter((y) => y !== undefined);
+                o.onProgress?.({
+                  executions: before.executions + seen.reduce((n, y) => n + y.executions, 0),
+                  steps: before.steps + seen.reduce((n, y) => n + y.steps, 0),
+                  failures: Math.max(0, ...seen.map((y) => y.failures)),
+                  elapsedMs: Date.now() - t0,
+                  detail: `${table.size} states in the shared table, ${jobs} workers`,
+                });
+              },
+              onDone: (x, k) => saver?.done(k, x),
+            },
+          );
+  } finally {
+    if (timer !== null) clearInterval(timer);
+  }
+  const first =
+    stoppedAt !== null
+      ? runExecution(p, new ReplayStrategy(stoppedAt))
+      : (parts.find((x) => x.first !== null)?.first ?? null);
+  saver?.saveFinal(first === null ? null : first.choices);
   const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const exhaustive = first === null && parts.every((x) => x.exhausted);
-  const shallow = Math.max(...parts.map((x) => x.shallowStates));
+  const shallow = Math.max(0, ...parts.map((x) => x.shallowStates));
   const states = table.size + shallow;
+  const note =
+    ck === undefined ? "" : checkpointNote(ck, { earlierMs: earlier?.elapsedMs ?? null }, exhaustive || first !== null);
   const run = {
     outcome:
       first?.verdict === "model-error" ? "model-error" : first !== null ? "bug" : exhaustive ? "ok" : "incomplete",
-    executions: sum((x) => x.executions),
-    steps: sum((x) => x.steps),
+    executions: before.executions + sum((x) => x.executions),
+    steps: before.steps + sum((x) => x.steps),
     exhaustive,
-    terminalStates: new Set(parts.flatMap((x) => x.terminalStates)),
-    coverage: `${coverage(parts, states, shallow, table, exhaustive, jobs, inputs[0]?.frontier ?? 0)}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts) })}`,
+    terminalStates: new Set([...(earlier?.terminalStates ?? []), ...parts.flatMap((x) => x.terminalStates)]),
+    coverage: `${coverage(parts, states, shallow, table, exhaustive, jobs, frontier)}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
   } as const;
   const { failing, fewest } = shrinkFailure(p, first, o, false);
   const search = {
     states,
     transitions: sum((x) => x.transitions),
-    depth: Math.max(...parts.map((x) => x.maxDepth)),
+    depth: Math.max(0, ...parts.map((x) => x.maxDepth)),
     collisionProbability: collisionProbability(states),
     bytesPerState: states === 0 ? 0 : Math.round((table.bytes / states) * 10) / 10,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -136,9 +182,12 @@ function sumOf(parts: readonly SearchPart[], f: (x: SearchPart) => number): numb
   return parts.reduce((n, x) => n + f(x), 0);
 }
 
-/** Failures by site over every worker. */
-function mergeSites(parts: readonly SearchPart[]): Map<string, number> {
-  const m = new Map<string, number>();
+/** Failures by site over every worker (and the runs resumed). */
+function mergeSites(
+  parts: readonly SearchPart[],
+  earlier: readonly (readonly [string, number])[],
+): Map<string, number> {
+  const m = new Map<string, number>(earlier);
   for (const x of parts) for (const [k, n] of x.failureSites) m.set(k, (m.get(k) ?? 0) + n);
   return m;
 }
@@ -154,7 +203,7 @@ function coverage(
 ): string {
   const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const split = `${shallow} above step ${depth}, searched by every worker, and ${states - shallow} below it, dealt out`;
-  const what = `${states} states (${split}), ${sum((x) => x.transitions)} transitions, ${sum((x) => x.slept)} transitions skipped by sleep sets, ${sum((x) => x.localCuts)} branches cut after local steps, depth ${Math.max(...parts.map((x) => x.maxDepth))}, ${sum((x) => x.executions)} executions on ${jobs} workers`;
+  const what = `${states} states (${split}), ${sum((x) => x.transitions)} transitions, ${sum((x) => x.slept)} transitions skipped by sleep sets, ${sum((x) => x.localCuts)} branches cut after local steps, depth ${Math.max(0, ...parts.map((x) => x.maxDepth))}, ${sum((x) => x.executions)} executions on ${jobs} workers`;
   const odds = collisionOdds(states);
   if (exhaustive) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
   const why = parts.some((x) => x.tableFull)

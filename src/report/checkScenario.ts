@@ -242,19 +242,25 @@ export function siteNote(site: string, r: Pick<RunResult, "failureSites">): stri
 /** Where and under which identity the search checkpoints, if asked to. */
 function checkpointOptions(p: ScenarioProgram, strategy: Strategy, o: CheckOptions): RunOptions["checkpoint"] {
   if (o.checkpoint === undefined) return undefined;
-  const patches = [...new Set(p.patches)].sort().join(",");
   const options =
     strategy instanceof StatefulStrategy
       ? ` sleep-sets=${strategy.sleepSets} symmetry=${strategy.symmetry} local-steps=${strategy.localSteps}`
       : "";
+  return checkpointFor(p, o.checkpoint, o, `${strategy.name}${options}`);
+}
+
+/** A checkpoint at `path` of a search of `p` by `strategy` (its name and every option that shapes it). */
+export function checkpointFor(
+  p: ScenarioProgram,
+  path: string,
+  o: CheckOptions,
+  strategy: string,
+): NonNullable<RunOptions["checkpoint"]> {
+  const patches = [...new Set(p.patches)].sort().join(",");
   return {
-    path: o.checkpoint,
+    path,
     everyMs: o.checkpointEverySeconds === undefined ? undefined : o.checkpointEverySeconds * 1000,
-    identity: {
-      program: `${p.id} patches=[${patches}]`,
-      strategy: `${strategy.name}${options}`,
-      build: buildId(p.scenario.path),
-    },
+    identity: { program: `${p.id} patches=[${patches}]`, strategy, build: buildId(p.scenario.path) },
   };
 }
 

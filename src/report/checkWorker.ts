@@ -18,6 +18,22 @@ serveJobs<SearchJob, SearchPart, SearchProgress>((job, progress) => {
     timeMs: job.timeMs,
     wanted: wantedAt(job.site),
     onProgress: (x) => progress({ executions: x.executions, steps: x.steps, failures: x.failures }),
+    // A checkpoint is being taken: say what this worker has seen and what its stack holds, and wait.
+    between: job.pausable
+      ? (t) =>
+          table.pauseIfAsked(() =>
+            progress({
+              executions: t.executions,
+              steps: t.steps,
+              failures: t.failureSites.size,
+              pause: {
+                stack: strategy.sharedStack(),
+                terminalStates: [...t.terminalStates],
+                failureSites: [...t.failureSites],
+              },
+            }),
+          )
+      : undefined,
   });
   // A failure ends every search on the table, as it ends the single search.
   if (r.first !== null) table.stop();
@@ -37,5 +53,6 @@ serveJobs<SearchJob, SearchPart, SearchProgress>((job, progress) => {
     tableFull: strategy.tableFull,
     shallowStates: strategy.shallowStates,
     givenAway: strategy.givenAway,
+    stack: strategy.sharedStack(),
   };
 });

@@ -470,6 +470,15 @@ describe("check --checkpoint: a long search in pieces", () => {
   });
 });
 
+/** The states a checkpoint file of a shared search holds (0 if there is no file yet). */
+function savedStates(file: string): number {
+  if (!existsSync(file)) return 0;
+  const b = readFileSync(file);
+  const at = "MMRACE-CHECKPOINT 1\n".length;
+  const header = JSON.parse(b.toString("utf8", at + 4, at + 4 + b.readUInt32LE(at)));
+  return header.strategy.entries as number;
+}
+
 describe("check --jobs: one stateful search on several worker threads", () => {
   test("the same verdict and final states as one thread, exhaustively", () => {
     // shmem-collapse-vs-punch under the landed fixes has no bug (10,378 states); split early so that most
@@ -496,9 +505,85 @@ describe("check --jobs: one stateful search on several worker threads", () => {
     expect(mmrace("replay", "collapse-vs-truncate", j.schedule, "--quiet").code).toBe(1);
   });
 
+  test("saved, then resumed to the end with another number of workers: the single search's final states", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-ckpt-"));
+    try {
+      const base = ["check", "shmem-collapse-vs-punch", "--patch", "landed-5.16", "--json", "--list-states"];
+      const one = JSON.parse(mmraceIn(120_000, ...base).stdout);
+      const file = join(dir, "punch.ckpt");
+      const part = mmraceIn(
+        120_000,
+        ...base,
+        "--jobs",
+        "2",
+        "--split-depth",
+        "10",
+        "--max-states",
+        "3000",
+        "--checkpoint",
+        file,
+      );
+      expect(part.code).toBe(0);
+      expect(JSON.parse(part.stdout).result).toBe("incomplete");
+      // A single-thread search cannot take over a shared one's file, and leaves it alone.
+      const saved = readFileSync(file);
+      expectUsageError(mmrace("check", "shmem-collapse-vs-punch", "--patch", "landed-5.16", "--checkpoint", file));
+      expect(readFileSync(file).equals(saved)).toBe(true);
+      const rest = JSON.parse(
+        mmraceIn(120_000, ...base, "--jobs", "3", "--split-depth", "10", "--checkpoint", file).stdout,
+      );
+      expect(rest.result).toBe("ok");
+      expect(rest.exhaustive).toBe(true);
+      expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
+      expect(rest.search.states).toBeGreaterThanOrEqual(3000);
+      expect(rest.coverage).toMatch(
+        /resumed from checkpoint \S*punch\.ckpt after [\d.]+ s of earlier runs; saved in \S*punch\.ckpt$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("killed while it runs, resumed from its last periodic save: the single search's final states", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-kill-"));
+    try {
+      const base = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
+      const one = JSON.parse(mmraceIn(120_000, ...base, "--json", "--list-states").stdout);
+      const file = join(dir, "k.ckpt");
+      const args = [...base, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
+      const child = spawn(process.execPath, [BIN, ...args, "--checkpoint-every", "1"], { stdio: "ignore" });
+      // Kill it (no chance to save) once a periodic save holds some states: the file is then what the
+      // workers' pause left, with whatever each had on its stack marked unexplored.
+      for (let i = 0; i < 600 && savedStates(file) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      expect(savedStates(file)).toBeGreaterThan(0);
+      const rest = JSON.parse(mmraceIn(120_000, ...args).stdout);
+      expect(rest.result).toBe("ok");
+      expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
+      expect(rest.coverage).toMatch(/resumed from checkpoint \S*k\.ckpt after [\d.]+ s of earlier runs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a search saved at its bug reports that bug again when resumed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-bug-"));
+    try {
+      const args = ["check", "collapse-vs-truncate", "--jobs", "2", "--json", "--checkpoint", join(dir, "b.ckpt")];
+      const first = mmraceIn(120_000, ...args);
+      expect(first.code).toBe(1);
+      const again = mmraceIn(120_000, ...args);
+      expect(again.code).toBe(1);
+      expect(JSON.parse(again.stdout).bug.site).toBe(JSON.parse(first.stdout).bug.site);
+      expect(JSON.parse(again.stdout).schedule).toBe(JSON.parse(first.stdout).schedule);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("combinations it cannot do: one line, exit 2", () => {
     expectUsageError(mmrace("check", "--jobs", "2", "--strategy", "dfs"));
-    expectUsageError(mmrace("check", "--jobs", "2", "--checkpoint", join(tmpdir(), "mmrace-no.ckpt")));
     expectUsageError(mmrace("check", "--split-depth", "5"));
     expectUsageError(mmrace("check", "--jobs", "2", "--max-executions", "10"));
     expectUsageError(mmrace("check", "--jobs", "0"));
