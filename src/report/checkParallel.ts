@@ -138,6 +138,9 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
               onDone: (x, k) => saver?.done(k, x),
             },
           );
+  } catch (e) {
+    saver?.end();
+    throw e;
   } finally {
     if (timer !== null) clearInterval(timer);
   }

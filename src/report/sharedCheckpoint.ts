@@ -154,8 +154,14 @@ export class SharedSaver {
 
   /** After the workers are done: the table as it is, and the failure that ended the search, if any. */
   saveFinal(firstChoices: readonly number[] | null): void {
-    this.ended = true;
+    this.end();
     this.write(this.table.snapshot(), this.accounts(), firstChoices);
+  }
+
+  /** No more saves (the search ended, or failed): a save waiting for its pause gives up. */
+  end(): void {
+    this.ended = true;
+    this.table.endPause();
   }
 
   private accounts(): WorkerAccount[] {
