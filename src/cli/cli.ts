@@ -188,7 +188,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     )
     .option(
       "--split-depth <steps>",
-      "with --jobs: the states this many steps in are dealt out among the workers; above, each repeats the search (default 40)",
+      "with --jobs: the states this many steps in are dealt out among the workers; above, each repeats the search (default 90)",
       int("--split-depth", 1, 100000),
     )
     .action(async (scenario: string | undefined, opts: CliOptions) =>

@@ -33,9 +33,14 @@ export const DEFAULT_SHARED_STATES = 6_291_456;
 /**
  * Steps from the start to the frontier whose states are dealt out to the workers (StatefulOptions.shared).
  * Above it every worker repeats the same search; it must be deep enough for the frontier to hold many
- * more states than there are workers (collapse-vs-two-truncates: 11 states at depth 20, 238 at 40).
+ * more states than there are workers, none of them with most of the work below it, and shallow enough
+ * for the repeated part to stay small. collapse-vs-two-truncates on two workers (bench/RESULTS.md §13),
+ * wall seconds at split depths 40 / 60 / 90: landed-5.16 + skip-thp-before-put without DEBUG_VM, N=4,
+ * 24.3 / 14.5 / 14.0 (at 40 one worker had nearly all the work); the same with Hugh's PageTail deletion
+ * and DEBUG_VM, – / 21.2 / 14.1; Hugh's deletions to their bug at N=4, 51.7 / 35.7 / 35.3; Hugh's
+ * deletions + skip-thp-before-put at N=2, 23.2 / 22.5 / 23.7 (77,726 states above 90 there, 3,507 at N=4).
  */
-export const DEFAULT_SPLIT_DEPTH = 40;
+export const DEFAULT_SPLIT_DEPTH = 90;
 
 /** One worker's part, as it receives it. */
 export interface SearchJob {
