@@ -20,10 +20,28 @@ test("fingerprints and their values survive growth; absent ones are not found", 
     expect(t.value(slot)).toBe(v);
   }
   for (let i = 0; i < 1000; i++) expect(t.find(rng.nextU32(), rng.nextU32() | 1)).toBe(-1);
-  // 9 bytes per slot, at most 3/4 full, doubling: between 12 and 24 bytes per entry.
+  // 9 bytes per slot, at most 3/4 full and, after growing by a quarter, at least 3/5 full: between 12 and
+  // 15 bytes per entry. (A table still at its first size, 2^16 slots here, may be emptier.)
   const perEntry = t.bytes / t.size;
   expect(perEntry).toBeGreaterThanOrEqual(12);
-  expect(perEntry).toBeLessThanOrEqual(24);
+  expect(perEntry).toBeLessThanOrEqual(15);
+});
+
+test("at every size it has grown to, the table costs at most 15 bytes per entry", () => {
+  // Right after growing from n slots: 9·⌈1.25n⌉ bytes for ⌊0.75n⌋ + 1 entries, at most 15 + 12/n bytes
+  // each; the worst is taken over tables of 1,000 slots or more (≤ 15.012).
+  const t = new FingerprintTable(4);
+  let worst = 0;
+  let grown = 0;
+  for (let i = 1; i <= 200_000; i++) {
+    const before = t.capacity;
+    t.insert(i * 2654435761, i ^ 0x5bd1e995, 0);
+    if (t.capacity !== before) grown++;
+    if (t.capacity >= 1000) worst = Math.max(worst, t.bytes / t.size);
+  }
+  expect(grown).toBeGreaterThan(30); // ×1.25 from 16 slots past 200,000 entries: ~44 growths
+  expect(worst).toBeLessThanOrEqual(15.012);
+  expect(worst).toBeGreaterThan(14.9); // and it does get there: the bound is tight
 });
 
 test("(0, 0), the empty-slot marker, is stored as (1, 0)", () => {
