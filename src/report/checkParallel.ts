@@ -100,55 +100,13 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
   const { table, earlier }: SharedStart =
     ck === undefined ? { table: SharedFingerprintTable.forStates(capacity), earlier: null } : startShared(ck, capacity);
   const saver = ck === undefined ? null : new SharedSaver(ck, table, jobs, earlier, t0);
-  const inputs: SearchJob[] = Array.from({ length: jobs }, (_, worker) => ({
-    scenario: s.path ?? s.name,
-    config: { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: o.patches ?? [] },
-    table: table.buffers,
-    worker,
-    workers: jobs,
-    frontier,
-    maxStates: o.maxStates,
-    timeMs: o.timeMs,
-    site: o.site,
-    pausable: saver !== null,
-  }));
-  const last: (SearchProgress | undefined)[] = inputs.map(() => undefined);
   const before = { executions: earlier?.executions ?? 0, steps: earlier?.steps ?? 0 };
   // A resumed run whose search had ended at a failure reports that failure again, as a single search does.
   const stoppedAt = earlier?.firstChoices ?? null;
-  const timer =
-    saver === null || stoppedAt !== null ? null : setInterval(() => void saver.save(), ck?.everyMs ?? 60_000);
-  let parts: SearchPart[];
-  try {
-    parts =
-      stoppedAt !== null
-        ? []
-        : await runPool<SearchJob, SearchPart, SearchProgress>(
-            new URL("./checkWorker.js", import.meta.url),
-            inputs,
-            jobs,
-            {
-              onProgress: (x, k) => {
-                last[k] = x;
-                if (x.pause !== undefined) saver?.paused(k, { ...x, ...x.pause });
-                const seen = last.filter((y) => y !== undefined);
-                o.onProgress?.({
-                  executions: before.executions + seen.reduce((n, y) => n + y.executions, 0),
-                  steps: before.steps + seen.reduce((n, y) => n + y.steps, 0),
-                  failures: Math.max(0, ...seen.map((y) => y.failures)),
-                  elapsedMs: Date.now() - t0,
-                  detail: `${table.size} states in the shared table, ${jobs} workers`,
-                });
-              },
-              onDone: (x, k) => saver?.done(k, x),
-            },
-          );
-  } catch (e) {
-    saver?.end();
-    throw e;
-  } finally {
-    if (timer !== null) clearInterval(timer);
-  }
+  const parts =
+    stoppedAt !== null
+      ? []
+      : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0 });
   const first =
     stoppedAt !== null
       ? runExecution(p, new ReplayStrategy(stoppedAt))
@@ -184,6 +142,65 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
   return o.listStates === true
     ? { ...withSite, terminalStateHashes: terminalStateHashes(run.terminalStates) }
     : withSite;
+}
+
+/** The workers' searches, with the progress line summed over them and, with a saver, periodic saves. */
+async function searchOnWorkers(
+  s: Scenario,
+  jobs: number,
+  o: CheckOptions,
+  w: {
+    readonly table: SharedFingerprintTable;
+    readonly frontier: number;
+    readonly saver: SharedSaver | null;
+    readonly everyMs: number | undefined;
+    /** What the runs this one resumes had done. */
+    readonly before: { readonly executions: number; readonly steps: number };
+    readonly t0: number;
+  },
+): Promise<SearchPart[]> {
+  const { table, saver, before } = w;
+  const inputs: SearchJob[] = Array.from({ length: jobs }, (_, worker) => ({
+    scenario: s.path ?? s.name,
+    config: { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: o.patches ?? [] },
+    table: table.buffers,
+    worker,
+    workers: jobs,
+    frontier: w.frontier,
+    maxStates: o.maxStates,
+    timeMs: o.timeMs,
+    site: o.site,
+    pausable: saver !== null,
+  }));
+  const last: (SearchProgress | undefined)[] = inputs.map(() => undefined);
+  const timer = saver === null ? null : setInterval(() => void saver.save(), w.everyMs ?? 60_000);
+  try {
+    return await runPool<SearchJob, SearchPart, SearchProgress>(
+      new URL("./checkWorker.js", import.meta.url),
+      inputs,
+      jobs,
+      {
+        onProgress: (x, k) => {
+          last[k] = x;
+          if (x.pause !== undefined) saver?.paused(k, { ...x, ...x.pause });
+          const seen = last.filter((y) => y !== undefined);
+          o.onProgress?.({
+            executions: before.executions + seen.reduce((n, y) => n + y.executions, 0),
+            steps: before.steps + seen.reduce((n, y) => n + y.steps, 0),
+            failures: Math.max(0, ...seen.map((y) => y.failures)),
+            elapsedMs: Date.now() - w.t0,
+            detail: `${table.size} states in the shared table, ${jobs} workers`,
+          });
+        },
+        onDone: (x, k) => saver?.done(k, x),
+      },
+    );
+  } catch (e) {
+    saver?.end();
+    throw e;
+  } finally {
+    if (timer !== null) clearInterval(timer);
+  }
 }
 
 function sumOf(parts: readonly SearchPart[], f: (x: SearchPart) => number): number {
