@@ -22,7 +22,7 @@ import {
   reportExecution,
   shrinkFailure,
   siteNote,
-  terminalStateHashes,
+  withAsked,
 } from "./checkScenario.js";
 import { SharedSaver, type SharedStart, startShared, type WorkerAccount } from "./sharedCheckpoint.js";
 import type { CheckReport } from "./types.js";
@@ -138,10 +138,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     pendingBranches: sum((x) => x.pendingBranches),
   };
   const report = reportExecution(p, "check", failing, run, "stateful", Date.now() - t0, search, fewest);
-  const withSite = o.site === undefined ? report : { ...report, site: o.site };
-  return o.listStates === true
-    ? { ...withSite, terminalStateHashes: terminalStateHashes(run.terminalStates) }
-    : withSite;
+  return withAsked(report, o, run.terminalStates);
 }
 
 /** The workers' searches, with the progress line summed over them and, with a saver, periodic saves. */

@@ -225,10 +225,14 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
   const { failing, fewest } = shrinkFailure(p, r.first, o, strategy.name === "dfs");
   const run_ = site === undefined ? r : { ...r, coverage: `${r.coverage}${siteNote(site, r)}` };
   const ms = Date.now() - t0;
-  let report = reportExecution(p, "check", failing, run_, strategy.name, ms, searchStats(strategy), fewest);
-  if (site !== undefined) report = { ...report, site };
-  if (o.countTraces === true) report = withTraceCount(report, p);
-  return o.listStates === true ? { ...report, terminalStateHashes: terminalStateHashes(r.terminalStates) } : report;
+  const report = reportExecution(p, "check", failing, run_, strategy.name, ms, searchStats(strategy), fewest);
+  return withAsked(o.countTraces === true ? withTraceCount(report, p) : report, o, r.terminalStates);
+}
+
+/** A check's report with what its options add: the site it looked for, the final states' hashes. */
+export function withAsked(report: CheckReport, o: CheckOptions, terminalStates: Iterable<string>): CheckReport {
+  const withSite = o.site === undefined ? report : { ...report, site: o.site };
+  return o.listStates === true ? { ...withSite, terminalStateHashes: terminalStateHashes(terminalStates) } : withSite;
 }
 
 /** What a `--site` search says about the failures it went past. */
