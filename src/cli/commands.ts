@@ -242,7 +242,7 @@ function checkSetup(scenarioName: string, o: CliOptions) {
   const s = findScenario(scenarioName);
   const co0 = checkOptions(o);
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
-  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0));
+  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0), co0.timeMs);
   const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
   return { s, co, target, progress };
 }

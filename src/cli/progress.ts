@@ -3,9 +3,9 @@
  * and only once the command has run for a second. The search loop is synchronous, so each line is
  * redrawn from the runner's progress callback (about every 100 ms), never from a timer.
  *
- * - check: with an execution budget a bar with an ETA; without one (an exhaustive search whose size is
- *   unknown in advance) a counter, with the strategy's own account (the stateful search: states so far,
- *   depth, branches pending).
+ * - check: with an execution budget a bar with an ETA; with a time budget a bar over the time; without
+ *   either (an exhaustive search whose size is unknown in advance) a counter. Both of the last show the
+ *   strategy's own account (the stateful search: states so far, depth, branches pending).
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
  * - matrix: a bar over the cells, the cell being searched, elapsed time.
@@ -65,28 +65,46 @@ export function duration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
+/**
+ * A check's progress line. With an execution budget: a bar over it, with an ETA from the rate. With only a
+ * time budget (`--time`): a bar over the time, and how long at most is left (the search may end sooner).
+ * With neither: a counter. An exhaustive search's total is not estimated (bench/RESULTS.md §8 and §13: no
+ * estimator tried was within 10× when it claimed to be nearly done).
+ */
 export function makeProgress(
   o: { json?: boolean; quiet?: boolean },
   label: string,
   budget: number | undefined,
+  timeMs?: number,
 ): Progress | null {
   if (!wanted(o)) return null;
+  const counts = "{executions} executions | {rate} exec/s | failures {failures}";
   const format =
-    budget === undefined
-      ? `${label} {value} executions | {rate} exec/s | failures {failures} | {secs} s{detail}`
-      : `${label} [{bar}] {value}/{total} executions | {rate} exec/s | failures {failures} | ETA {eta_formatted}`;
-  const bar = new LazyBar(format, budget ?? 0);
+    budget !== undefined
+      ? `${label} [{bar}] {value}/{total} executions | {rate} exec/s | failures {failures} | ETA {eta_formatted}`
+      : timeMs !== undefined
+        ? `${label} [{bar}] ${counts} | at most {left} left (--time){detail}`
+        : `${label} ${counts} | {secs} s{detail}`;
+  const bar = new LazyBar(format, budget ?? (timeMs !== undefined ? 1000 : 0));
   return {
     onProgress(p: RunProgress): void {
-      bar.update(p.elapsedMs, p.executions, {
+      const overTime = budget === undefined && timeMs !== undefined;
+      bar.update(p.elapsedMs, overTime ? timeShare(p.elapsedMs, timeMs) : p.executions, {
+        executions: p.executions,
         rate: rate(p),
         failures: p.failures,
         secs: (p.elapsedMs / 1000).toFixed(1),
+        left: overTime ? duration(timeMs - p.elapsedMs) : "",
         detail: p.detail === "" ? "" : ` | ${p.detail}`,
       });
     },
     stop: () => bar.stop(),
   };
+}
+
+/** Elapsed time as thousandths of a time budget (the bar's value), at most 1000. */
+export function timeShare(elapsedMs: number, timeMs: number): number {
+  return Math.min(1000, Math.round((elapsedMs * 1000) / timeMs));
 }
 
 /** The fraction of a stress budget used, and the time left (estimated from the rate for executions). */

@@ -1,6 +1,6 @@
 /** The stress progress line's arithmetic: how much of the budget is used and how long is left. */
 import { describe, expect, test } from "vitest";
-import { duration, stressLeft } from "../../src/cli/progress.js";
+import { duration, stressLeft, timeShare } from "../../src/cli/progress.js";
 
 const at = (executions: number, elapsedMs: number) => ({ executions, steps: 0, failures: 0, elapsedMs, detail: "" });
 
@@ -28,4 +28,10 @@ test("duration", () => {
   expect(duration(59_400)).toBe("59 s");
   expect(duration(185_000)).toBe("3 min 05 s");
   expect(duration(-5)).toBe("0 s");
+});
+
+test("timeShare: a check's --time bar, in thousandths of the budget", () => {
+  expect(timeShare(0, 60_000)).toBe(0);
+  expect(timeShare(15_000, 60_000)).toBe(250);
+  expect(timeShare(61_000, 60_000)).toBe(1000); // past the deadline (the run ends at its next execution)
 });
