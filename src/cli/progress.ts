@@ -68,8 +68,8 @@ export function duration(ms: number): string {
 /**
  * A check's progress line. With an execution budget: a bar over it, with an ETA from the rate. With only a
  * time budget (`--time`): a bar over the time, and how long at most is left (the search may end sooner).
- * With neither: a counter. An exhaustive search's total is not estimated (bench/RESULTS.md §8 and §13: no
- * estimator tried was within 10× when it claimed to be nearly done).
+ * With neither: a counter. An exhaustive search's total is not estimated (bench/RESULTS.md §8 and §13:
+ * when the best estimator tried claimed to be nearly done, the search was 1 % to 100 % through).
  */
 export function makeProgress(
   o: { json?: boolean; quiet?: boolean },
