@@ -107,6 +107,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     stoppedAt !== null
       ? []
       : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0 });
+  if (saver?.failure != null) throw saver.failure;
   const first =
     stoppedAt !== null
       ? runExecution(p, new ReplayStrategy(stoppedAt))

@@ -106,6 +106,8 @@ export class SharedSaver {
   private readonly finished = new Map<number, WorkerAccount>();
   private saving = false;
   private ended = false;
+  /** Why a periodic save failed (a full disk, say): the search stops, and the run reports it. */
+  failure: unknown = null;
 
   constructor(
     private readonly ck: CheckpointOptions,
@@ -146,6 +148,10 @@ export class SharedSaver {
       const accounts = this.accounts();
       this.table.endPause();
       this.write(snap, accounts, null);
+    } catch (e) {
+      // The file keeps the previous save (checkpoint.ts writes a new file, then renames it).
+      this.failure ??= e;
+      this.table.stop();
     } finally {
       this.table.endPause();
       this.saving = false;

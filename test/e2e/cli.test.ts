@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -562,6 +562,40 @@ describe("check --jobs: one stateful search on several worker threads", () => {
       expect(rest.result).toBe("ok");
       expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
       expect(rest.coverage).toMatch(/resumed from checkpoint \S*k\.ckpt after [\d.]+ s of earlier runs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a periodic save that cannot be written stops the search: one line, exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-gone-"));
+    try {
+      const sub = join(dir, "sub");
+      mkdirSync(sub);
+      const file = join(sub, "g.ckpt");
+      const args = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
+      const child = spawn(
+        process.execPath,
+        [BIN, ...args, "--jobs", "2", "--checkpoint", file, "--checkpoint-every", "1"],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      // The first save is written at the start; then the folder goes (as root, permissions would not stop a
+      // write), so the next periodic save fails.
+      for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
+      rmSync(sub, { recursive: true, force: true });
+      expectUsageError({ code: await exited, stdout, stderr });
+      expect(stderr).toMatch(/cannot write checkpoint/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
