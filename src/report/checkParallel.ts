@@ -103,10 +103,11 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
   const before = { executions: earlier?.executions ?? 0, steps: earlier?.steps ?? 0 };
   // A resumed run whose search had ended at a failure reports that failure again, as a single search does.
   const stoppedAt = earlier?.firstChoices ?? null;
+  const interrupted = { value: false };
   const parts =
     stoppedAt !== null
       ? []
-      : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0 });
+      : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0, interrupted });
   if (saver?.failure != null) throw saver.failure;
   const first =
     stoppedAt !== null
@@ -126,7 +127,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     steps: before.steps + sum((x) => x.steps),
     exhaustive,
     terminalStates: new Set([...(earlier?.terminalStates ?? []), ...parts.flatMap((x) => x.terminalStates)]),
-    coverage: `${coverage(parts, states, shallow, table, exhaustive, jobs, frontier)}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
+    coverage: `${coverage(parts, states, shallow, table, exhaustive, jobs, frontier, interrupted.value)}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
   } as const;
   const { failing, fewest } = shrinkFailure(p, first, o, false);
   const search = {
@@ -155,6 +156,8 @@ async function searchOnWorkers(
     /** What the runs this one resumes had done. */
     readonly before: { readonly executions: number; readonly steps: number };
     readonly t0: number;
+    /** Set when Ctrl-C stopped the search. */
+    readonly interrupted: { value: boolean };
   },
 ): Promise<SearchPart[]> {
   const { table, saver, before } = w;
@@ -172,6 +175,15 @@ async function searchOnWorkers(
   }));
   const last: (SearchProgress | undefined)[] = inputs.map(() => undefined);
   const timer = saver === null ? null : setInterval(() => void saver.save(), w.everyMs ?? 60_000);
+  // Ctrl-C: the workers stop at their next execution boundary and the run ends as a budget ends it (saved,
+  // with --checkpoint, and reported). The main thread is free to see the signal, the search being in the
+  // workers. A second Ctrl-C ends the process at once.
+  const interrupt = (): void => {
+    w.interrupted.value = true;
+    table.stop();
+    process.removeListener("SIGINT", interrupt);
+  };
+  process.on("SIGINT", interrupt);
   try {
     return await runPool<SearchJob, SearchPart, SearchProgress>(
       new URL("./checkWorker.js", import.meta.url),
@@ -198,6 +210,7 @@ async function searchOnWorkers(
     throw e;
   } finally {
     if (timer !== null) clearInterval(timer);
+    process.removeListener("SIGINT", interrupt);
   }
 }
 
@@ -223,16 +236,19 @@ function coverage(
   exhaustive: boolean,
   jobs: number,
   depth: number,
+  interrupted: boolean,
 ): string {
   const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const split = `${shallow} above step ${depth}, searched by every worker, and ${states - shallow} below it, dealt out`;
   const what = `${states} states (${split}), ${sum((x) => x.transitions)} transitions, ${sum((x) => x.slept)} transitions skipped by sleep sets, ${sum((x) => x.localCuts)} branches cut after local steps, depth ${Math.max(0, ...parts.map((x) => x.maxDepth))}, ${sum((x) => x.executions)} executions on ${jobs} workers`;
   const odds = collisionOdds(states);
   if (exhaustive) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
-  const why = parts.some((x) => x.tableFull)
-    ? `; the shared table is full (${table.capacity} slots): give --max-states to size it`
-    : parts.some((x) => x.stoppedAtLimit)
-      ? "; --max-states reached"
-      : "";
+  const why = interrupted
+    ? "; interrupted (Ctrl-C)"
+    : parts.some((x) => x.tableFull)
+      ? `; the shared table is full (${table.capacity} slots): give --max-states to size it`
+      : parts.some((x) => x.stoppedAtLimit)
+        ? "; --max-states reached"
+        : "";
   return `stateful search stopped before the end (${what}${why}; ${sum((x) => x.pendingBranches)} branches pending on the workers' stacks)`;
 }

@@ -567,6 +567,34 @@ describe("check --jobs: one stateful search on several worker threads", () => {
     }
   });
 
+  test("Ctrl-C stops the workers, saves, reports; the same command goes on to the single search's end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-int-"));
+    try {
+      const base = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
+      const one = JSON.parse(mmraceIn(120_000, ...base, "--json", "--list-states").stdout);
+      const file = join(dir, "i.ckpt");
+      const args = [...base, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "ignore"] });
+      let stdout = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 700)); // the workers are searching
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      const part = JSON.parse(stdout);
+      expect(part.result).toBe("incomplete");
+      expect(part.coverage).toMatch(/interrupted \(Ctrl-C\).*saved in \S*i\.ckpt: the same command goes on from here$/);
+      const rest = JSON.parse(mmraceIn(120_000, ...args).stdout);
+      expect(rest.result).toBe("ok");
+      expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a periodic save that cannot be written stops the search: one line, exit 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-gone-"));
     try {
