@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -470,6 +470,47 @@ describe("check --checkpoint: a long search in pieces", () => {
   });
 });
 
+/** collapse-vs-truncate under Hugh's deletions + skip-thp-before-put: no bug, 47,377 states, a few seconds. */
+const HUGH_SKIP = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
+let hughSkip: string[] | null = null;
+
+/** The final-state hashes of the single-thread search of HUGH_SKIP (run once). */
+function hughSkipHashes(): string[] {
+  hughSkip ??= JSON.parse(mmraceIn(120_000, ...HUGH_SKIP, "--json", "--list-states").stdout)
+    .terminalStateHashes as string[];
+  return hughSkip;
+}
+
+/** Runs `fn` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(prefix: string, fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits (up to 30 s) until `ready()` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !ready(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** `mmrace ...args` in the background: the process, and its exit with what it printed. */
+function background(args: string[]): { child: ChildProcess; exited: Promise<Run> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<Run>((r) => child.once("close", (code) => r({ code, stdout, stderr })));
+  return { child, exited };
+}
+
 /** The states a checkpoint file of a shared search holds (0 if there is no file yet). */
 function savedStates(file: string): number {
   if (!existsSync(file)) return 0;
@@ -505,9 +546,8 @@ describe("check --jobs: one stateful search on several worker threads", () => {
     expect(mmrace("replay", "collapse-vs-truncate", j.schedule, "--quiet").code).toBe(1);
   });
 
-  test("saved, then resumed to the end with another number of workers: the single search's final states", () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-ckpt-"));
-    try {
+  test("saved, then resumed to the end with another number of workers: the single search's final states", async () => {
+    await inTempDir("mmrace-cli-jobs-ckpt-", async (dir) => {
       const base = ["check", "shmem-collapse-vs-punch", "--patch", "landed-5.16", "--json", "--list-states"];
       const one = JSON.parse(mmraceIn(120_000, ...base).stdout);
       const file = join(dir, "punch.ckpt");
@@ -539,99 +579,64 @@ describe("check --jobs: one stateful search on several worker threads", () => {
       expect(rest.coverage).toMatch(
         /resumed from checkpoint \S*punch\.ckpt after [\d.]+ s of earlier runs; saved in \S*punch\.ckpt$/,
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("killed while it runs, resumed from its last periodic save: the single search's final states", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-kill-"));
-    try {
-      const base = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
-      const one = JSON.parse(mmraceIn(120_000, ...base, "--json", "--list-states").stdout);
+    await inTempDir("mmrace-cli-jobs-kill-", async (dir) => {
       const file = join(dir, "k.ckpt");
-      const args = [...base, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
-      const child = spawn(process.execPath, [BIN, ...args, "--checkpoint-every", "1"], { stdio: "ignore" });
+      const args = [...HUGH_SKIP, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
+      const run = background([...args, "--checkpoint-every", "1"]);
       // Kill it (no chance to save) once a periodic save holds some states: the file is then what the
       // workers' pause left, with whatever each had on its stack marked unexplored.
       for (let i = 0; i < 600 && savedStates(file) === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
+      run.child.kill("SIGKILL");
+      await run.exited;
       expect(savedStates(file)).toBeGreaterThan(0);
       const rest = JSON.parse(mmraceIn(120_000, ...args).stdout);
       expect(rest.result).toBe("ok");
-      expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
+      expect(rest.terminalStateHashes).toEqual(hughSkipHashes());
       expect(rest.coverage).toMatch(/resumed from checkpoint \S*k\.ckpt after [\d.]+ s of earlier runs/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("Ctrl-C stops the workers, saves, reports; the same command goes on to the single search's end", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-int-"));
-    try {
-      const base = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
-      const one = JSON.parse(mmraceIn(120_000, ...base, "--json", "--list-states").stdout);
+    await inTempDir("mmrace-cli-jobs-int-", async (dir) => {
       const file = join(dir, "i.ckpt");
-      const args = [...base, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "ignore"] });
-      let stdout = "";
-      child.stdout.on("data", (d) => {
-        stdout += d;
-      });
-      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      const args = [...HUGH_SKIP, "--jobs", "2", "--checkpoint", file, "--json", "--list-states"];
+      const run = background(args);
       for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 700)); // the workers are searching
-      child.kill("SIGINT");
-      expect(await exited).toBe(0);
-      const part = JSON.parse(stdout);
+      run.child.kill("SIGINT");
+      const r = await run.exited;
+      expect(r.code).toBe(0);
+      const part = JSON.parse(r.stdout);
       expect(part.result).toBe("incomplete");
       expect(part.coverage).toMatch(/interrupted \(Ctrl-C\).*saved in \S*i\.ckpt: the same command goes on from here$/);
       const rest = JSON.parse(mmraceIn(120_000, ...args).stdout);
       expect(rest.result).toBe("ok");
-      expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(rest.terminalStateHashes).toEqual(hughSkipHashes());
+    });
   });
 
   test("a periodic save that cannot be written stops the search: one line, exit 2", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-gone-"));
-    try {
+    await inTempDir("mmrace-cli-jobs-gone-", async (dir) => {
       const sub = join(dir, "sub");
       mkdirSync(sub);
       const file = join(sub, "g.ckpt");
-      const args = ["check", "collapse-vs-truncate", "--patch", "hugh-deletions", "--patch", "skip-thp-before-put"];
-      const child = spawn(
-        process.execPath,
-        [BIN, ...args, "--jobs", "2", "--checkpoint", file, "--checkpoint-every", "1"],
-        {
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => {
-        stdout += d;
-      });
-      child.stderr.on("data", (d) => {
-        stderr += d;
-      });
-      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      const run = background([...HUGH_SKIP, "--jobs", "2", "--checkpoint", file, "--checkpoint-every", "1"]);
       // The first save is written at the start; then the folder goes (as root, permissions would not stop a
       // write), so the next periodic save fails.
       for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 20));
       rmSync(sub, { recursive: true, force: true });
-      expectUsageError({ code: await exited, stdout, stderr });
-      expect(stderr).toMatch(/cannot write checkpoint/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      const r = await run.exited;
+      expectUsageError(r);
+      expect(r.stderr).toMatch(/cannot write checkpoint/);
+    });
   });
 
-  test("a search saved at its bug reports that bug again when resumed", () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmrace-cli-jobs-bug-"));
-    try {
+  test("a search saved at its bug reports that bug again when resumed", async () => {
+    await inTempDir("mmrace-cli-jobs-bug-", async (dir) => {
       const args = ["check", "collapse-vs-truncate", "--jobs", "2", "--json", "--checkpoint", join(dir, "b.ckpt")];
       const first = mmraceIn(120_000, ...args);
       expect(first.code).toBe(1);
@@ -639,9 +644,7 @@ describe("check --jobs: one stateful search on several worker threads", () => {
       expect(again.code).toBe(1);
       expect(JSON.parse(again.stdout).bug.site).toBe(JSON.parse(first.stdout).bug.site);
       expect(JSON.parse(again.stdout).schedule).toBe(JSON.parse(first.stdout).schedule);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("combinations it cannot do: one line, exit 2", () => {
