@@ -76,7 +76,7 @@ export interface SearchPart {
   readonly shallowStates: number;
   /** Frontier states this worker left to the others. */
   readonly givenAway: number;
-  /** The shared states on its DFS stack when it stopped (lo, hi pairs): unfinished, for a checkpoint. */
+  /** The shared states on its DFS stack when it stopped, unfinished, for a checkpoint (StatefulStrategy.sharedStack). */
   readonly stack: readonly number[];
 }
 

@@ -74,8 +74,8 @@ export function startShared(ck: CheckpointOptions, states: number): SharedStart 
 }
 
 /**
- * Writes a checkpoint: the snapshot with the states of `stacks` (lo, hi pairs) marked unexplored, and the
- * totals.
+ * Writes a checkpoint: the snapshot with the states of `stacks` reopened (triples from
+ * StatefulStrategy.sharedStack: fingerprint and finished branches), and the totals.
  */
 export function saveShared(ck: CheckpointOptions, snap: SharedSnapshot, stacks: readonly number[], t: SharedTotals) {
   snap.unfinished(stacks);
@@ -93,7 +93,7 @@ export interface WorkerAccount {
   readonly steps: number;
   readonly terminalStates: readonly string[];
   readonly failureSites: readonly (readonly [string, number])[];
-  /** The shared states on its DFS stack (lo, hi pairs). */
+  /** The shared states on its DFS stack, with their finished branches (StatefulStrategy.sharedStack). */
   readonly stack: readonly number[];
 }
 
