@@ -11,6 +11,7 @@ import { UsageError } from "../engine/errors.js";
 import { DEFAULT_STRATEGY, STRATEGIES } from "../report/checkScenario.js";
 import { STRESS_DEFAULT_TIME_MS, STRESS_HPAGE_NR, STRESS_SCENARIO, STRESS_STRATEGIES } from "../report/stress.js";
 import { DEFAULT_SCENARIO } from "../scenarios/index.js";
+import { checkpointCommand } from "./checkpoint.js";
 import { type CliOptions, checkParallelCommand, EXIT, runCommand } from "./commands.js";
 import { DEFAULT_CELL_SECONDS, type MatrixCliOptions, matrixCommand } from "./matrix.js";
 import { stressCommand } from "./stress.js";
@@ -251,6 +252,13 @@ Examples:
       "\nExamples:\n  mmrace matrix\n  mmrace matrix --scenario collapse-vs-truncate --patch landed-5.16 --json\n  mmrace matrix --no-debug-vm --jobs 1",
     )
     .action(async (opts: MatrixCliOptions) => setExit(await matrixCommand(opts)));
+  program
+    .command("checkpoint")
+    .argument("<file>", "a file written by check --checkpoint")
+    .option("--json", "print JSON")
+    .description("say what a saved search is, how far it got, and whether this build can go on with it")
+    .addHelpText("after", "\nExamples:\n  mmrace checkpoint cv2t.ckpt\n  mmrace checkpoint cv2t.ckpt --json")
+    .action((file: string, opts: { json?: boolean }) => setExit(checkpointCommand(file, opts)));
   program
     .command("help")
     .argument("[command]", "command to explain")

@@ -89,19 +89,9 @@ export function readCheckpoint(path: string, identity: CheckpointIdentity): Chec
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new UsageError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
   }
-  const notOne = (): UsageError =>
-    new UsageError(`${path} exists and is not a readable mmrace checkpoint; not touching it (give another file)`);
-  if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) throw notOne();
-  let at = MAGIC.length;
-  const headerLen = bytes.readUInt32LE(at);
-  at += 4;
-  let header: { identity: CheckpointIdentity; runner: unknown; strategy: unknown };
-  try {
-    header = JSON.parse(bytes.toString("utf8", at, at + headerLen));
-  } catch {
-    throw notOne();
-  }
-  at += headerLen;
+  const notOne = (): UsageError => notACheckpoint(path);
+  const header = parseHeader(path, bytes);
+  let at = MAGIC.length + 4 + bytes.readUInt32LE(MAGIC.length);
   const u64At = (i: number): number => {
     if (i + 8 > bytes.length) throw notOne(); // truncated
     return Number(bytes.readBigUInt64LE(i));
@@ -119,6 +109,56 @@ export function readCheckpoint(path: string, identity: CheckpointIdentity): Chec
   }
   checkIdentity(path, header.identity, identity);
   return { identity: header.identity, runner: header.runner, strategy: { data: header.strategy, buffers } };
+}
+
+/** What a checkpoint's header says, read without its (possibly large) buffers: for `mmrace checkpoint`. */
+export interface CheckpointHeader {
+  readonly identity: CheckpointIdentity;
+  readonly runner: unknown;
+  /** The strategy's JSON part. */
+  readonly strategy: unknown;
+}
+
+/** Reads the header of the checkpoint at `path`; a missing file or another kind of file is a UsageError. */
+export function readCheckpointHeader(path: string): CheckpointHeader {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (e) {
+    throw new UsageError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const head = Buffer.alloc(MAGIC.length + 4);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n < head.length || head.toString("latin1", 0, MAGIC.length) !== MAGIC) throw notACheckpoint(path);
+    const len = head.readUInt32LE(MAGIC.length);
+    const bytes = Buffer.alloc(head.length + len);
+    head.copy(bytes);
+    if (fs.readSync(fd, bytes, head.length, len, head.length) < len) throw notACheckpoint(path);
+    return parseHeader(path, bytes);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function notACheckpoint(path: string): UsageError {
+  return new UsageError(`${path} exists and is not a readable mmrace checkpoint; not touching it (give another file)`);
+}
+
+/** The JSON header of a checkpoint's bytes (at least the magic line, the length and the header). */
+function parseHeader(path: string, bytes: Buffer): CheckpointHeader {
+  if (bytes.length < MAGIC.length + 4 || bytes.toString("latin1", 0, MAGIC.length) !== MAGIC) {
+    throw notACheckpoint(path);
+  }
+  const at = MAGIC.length + 4;
+  const len = bytes.readUInt32LE(MAGIC.length);
+  try {
+    const h = JSON.parse(bytes.toString("utf8", at, at + len)) as CheckpointHeader;
+    if (typeof h?.identity?.program !== "string") throw new Error("no identity");
+    return h;
+  } catch {
+    throw notACheckpoint(path);
+  }
 }
 
 function checkIdentity(path: string, saved: CheckpointIdentity | undefined, want: CheckpointIdentity): void {

@@ -113,9 +113,9 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     stoppedAt !== null
       ? runExecution(p, new ReplayStrategy(stoppedAt))
       : (parts.find((x) => x.first !== null)?.first ?? null);
-  saver?.saveFinal(first === null ? null : first.choices);
   const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const exhaustive = first === null && parts.every((x) => x.exhausted);
+  saver?.saveFinal(first === null ? null : first.choices, exhaustive);
   const shallow = Math.max(0, ...parts.map((x) => x.shallowStates));
   const states = table.size + shallow;
   const note =

@@ -22,6 +22,8 @@ export interface SharedTotals {
   readonly elapsedMs: number;
   /** The schedule of the failure that ended the search, if one did (a resumed run reports it again). */
   readonly firstChoices: readonly number[] | null;
+  /** Whether the search had explored every reachable state (absent in files of earlier builds). */
+  readonly exhaustive?: boolean;
 }
 
 /** The table a search starts or goes on with, and what the runs it resumes had seen (null: none). */
@@ -158,10 +160,10 @@ export class SharedSaver {
     }
   }
 
-  /** After the workers are done: the table as it is, and the failure that ended the search, if any. */
-  saveFinal(firstChoices: readonly number[] | null): void {
+  /** After the workers are done: the table as it is, the failure that ended the search if any, and whether it ended. */
+  saveFinal(firstChoices: readonly number[] | null, exhaustive: boolean): void {
     this.end();
-    this.write(this.table.snapshot(), this.accounts(), firstChoices);
+    this.write(this.table.snapshot(), this.accounts(), firstChoices, exhaustive);
   }
 
   /** No more saves (the search ended, or failed): a save waiting for its pause gives up. */
@@ -179,7 +181,12 @@ export class SharedSaver {
     return out;
   }
 
-  private write(snap: SharedSnapshot, accounts: readonly WorkerAccount[], firstChoices: readonly number[] | null) {
+  private write(
+    snap: SharedSnapshot,
+    accounts: readonly WorkerAccount[],
+    firstChoices: readonly number[] | null,
+    exhaustive = false,
+  ) {
     const e = this.earlier;
     const sites = new Map<string, number>(e?.failureSites ?? []);
     for (const a of accounts) for (const [k, n] of a.failureSites) sites.set(k, (sites.get(k) ?? 0) + n);
@@ -190,6 +197,7 @@ export class SharedSaver {
       failureSites: [...sites],
       elapsedMs: (e?.elapsedMs ?? 0) + (Date.now() - this.t0),
       firstChoices,
+      exhaustive,
     };
     saveShared(
       this.ck,

@@ -452,6 +452,32 @@ describe("check --checkpoint: a long search in pieces", () => {
     );
   });
 
+  test("mmrace checkpoint says what a saved search is and how far it got, before and after its end", () => {
+    const file = join(dir, "info.ckpt");
+    expect(mmrace("check", ...args, "--max-states", "100", "--checkpoint", file, "--quiet").code).toBe(0);
+    const text = mmrace("checkpoint", file);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^\S*info\.ckpt: stateful search of truncate-vs-truncate~n4 patches=\[/);
+    expect(text.stdout).toMatch(/written by build [0-9a-f]{16} \(this build\)/);
+    expect(text.stdout).toMatch(/so far: 100 states, /);
+    expect(text.stdout).toMatch(
+      /goes on with the same command \(\d+ branches pending on its DFS stack, at depths 0–\d+\)/,
+    );
+    const before = JSON.parse(mmrace("checkpoint", file, "--json").stdout);
+    expect(before).toMatchObject({ command: "checkpoint", states: 100, ended: null, thisBuild: true });
+    expect(before.pending.branches).toBeGreaterThan(0);
+    const whole = JSON.parse(mmrace("check", ...args, "--checkpoint", file, "--json").stdout);
+    const after = JSON.parse(mmrace("checkpoint", file, "--json").stdout);
+    expect(after).toMatchObject({ ended: "exhaustive", states: whole.search.states, executions: whole.executions });
+    expect(mmrace("checkpoint", file).stdout).toMatch(/ended: every reachable state explored, no failure/);
+    // Not a checkpoint, no file, no argument: one line, exit 2.
+    const notes = join(dir, "notes2.txt");
+    writeFileSync(notes, "mine\n");
+    expectUsageError(mmrace("checkpoint", notes));
+    expectUsageError(mmrace("checkpoint", join(dir, "none.ckpt")));
+    expectUsageError(mmrace("checkpoint"));
+  });
+
   test("bad checkpoints: exit 2, one line, the file left alone", () => {
     const notes = join(dir, "notes.txt");
     writeFileSync(notes, "mine\n");
@@ -576,6 +602,8 @@ describe("check --jobs: one stateful search on several worker threads", () => {
       expect(rest.exhaustive).toBe(true);
       expect(rest.terminalStateHashes).toEqual(one.terminalStateHashes);
       expect(rest.search.states).toBeGreaterThanOrEqual(3000);
+      const info = JSON.parse(mmrace("checkpoint", file, "--json").stdout);
+      expect(info).toMatchObject({ strategy: "stateful-shared split=10", ended: "exhaustive", pending: null });
       expect(rest.coverage).toMatch(
         /resumed from checkpoint \S*punch\.ckpt after [\d.]+ s of earlier runs; saved in \S*punch\.ckpt$/,
       );

@@ -53,7 +53,7 @@ export function loadedNode(n: SavedNode): Node {
 }
 
 /** Branches of a DFS node not yet started: its width less those done and the one in progress. */
-export function pendingAt(n: Node): number {
+export function pendingAt(n: Pick<Node, "width" | "done">): number {
   return Math.max(0, n.width - popcount(n.done) - 1);
 }
 
