@@ -45,12 +45,7 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
     "utf8",
   );
   const tmp = `${path}.${process.pid}.tmp`;
-  let fd: number;
-  try {
-    fd = fs.openSync(tmp, "wx");
-  } catch (e) {
-    throw new UsageError(`cannot write checkpoint ${tmp}: ${(e as Error).message}`);
-  }
+  const fd = openFile(tmp, "wx", "write");
   try {
     fs.writeSync(fd, MAGIC);
     const len = Buffer.alloc(4);
@@ -121,12 +116,7 @@ export interface CheckpointHeader {
 
 /** Reads the header of the checkpoint at `path`; a missing file or another kind of file is a UsageError. */
 export function readCheckpointHeader(path: string): CheckpointHeader {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, "r");
-  } catch (e) {
-    throw new UsageError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
+  const fd = openFile(path, "r", "read");
   try {
     const head = Buffer.alloc(MAGIC.length + 4);
     const n = fs.readSync(fd, head, 0, head.length, 0);
@@ -138,6 +128,15 @@ export function readCheckpointHeader(path: string): CheckpointHeader {
     return parseHeader(path, bytes);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Opens a checkpoint file (or its temporary file); a failure is a UsageError naming it. */
+function openFile(path: string, flags: string, verb: "read" | "write"): number {
+  try {
+    return fs.openSync(path, flags);
+  } catch (e) {
+    throw new UsageError(`cannot ${verb} checkpoint ${path}: ${(e as Error).message}`);
   }
 }
 
