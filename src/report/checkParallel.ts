@@ -127,7 +127,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     steps: before.steps + sum((x) => x.steps),
     exhaustive,
     terminalStates: new Set([...(earlier?.terminalStates ?? []), ...parts.flatMap((x) => x.terminalStates)]),
-    coverage: `${coverage(parts, states, shallow, table, exhaustive, jobs, frontier, interrupted.value)}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
+    coverage: `${coverage({ parts, states, shallow, table, exhaustive, jobs, depth: frontier, interrupted: interrupted.value, saved: ck !== undefined })}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
   } as const;
   const { failing, fewest } = shrinkFailure(p, first, o, false);
   const search = {
@@ -228,16 +228,22 @@ function mergeSites(
   return m;
 }
 
-function coverage(
-  parts: readonly SearchPart[],
-  states: number,
-  shallow: number,
-  table: SharedFingerprintTable,
-  exhaustive: boolean,
-  jobs: number,
-  depth: number,
-  interrupted: boolean,
-): string {
+/** The coverage line of a shared search. */
+function coverage(c: {
+  readonly parts: readonly SearchPart[];
+  readonly states: number;
+  /** States above the split depth. */
+  readonly shallow: number;
+  readonly table: SharedFingerprintTable;
+  readonly exhaustive: boolean;
+  readonly jobs: number;
+  /** The split depth. */
+  readonly depth: number;
+  readonly interrupted: boolean;
+  /** A checkpoint was saved (a resumed run may give the table more room). */
+  readonly saved: boolean;
+}): string {
+  const { parts, states, shallow, table, exhaustive, jobs, depth, interrupted } = c;
   const sum = (f: (x: SearchPart) => number): number => sumOf(parts, f);
   const split = `${shallow} above step ${depth}, searched by every worker, and ${states - shallow} below it, dealt out`;
   const what = `${states} states (${split}), ${sum((x) => x.transitions)} transitions, ${sum((x) => x.slept)} transitions skipped by sleep sets, ${sum((x) => x.localCuts)} branches cut after local steps, depth ${Math.max(0, ...parts.map((x) => x.maxDepth))}, ${sum((x) => x.executions)} executions on ${jobs} workers`;
@@ -246,7 +252,7 @@ function coverage(
   const why = interrupted
     ? "; interrupted (Ctrl-C)"
     : parts.some((x) => x.tableFull)
-      ? `; the shared table is full (${table.capacity} slots): give --max-states to size it`
+      ? `; the shared table is full (${table.capacity} slots): ${c.saved ? "the same command goes on with a table twice as large, or " : ""}give --max-states to size it`
       : parts.some((x) => x.stoppedAtLimit)
         ? "; --max-states reached"
         : "";
