@@ -1,9 +1,10 @@
 /**
  * Checkpoints of `check --jobs N` (checkParallel.ts). The file holds the table of visited states that the
- * workers share, copied while every worker waits between two executions, with the states then on their
- * DFS stacks marked unexplored (SharedSnapshot.unfinished), and the totals of the runs so far. A resumed
- * search starts again from the initial state with that table: every state whose exploration had ended is
- * found there and not expanded again, and the unfinished ones are explored in full (docs/model.md,
+ * workers share, copied while every worker waits between two executions, the states then on their DFS
+ * stacks with the branches each had finished, and the totals of the runs so far. A resumed search loads the
+ * table, reopens those states (SharedFingerprintTable.reopen) and starts again from the initial state:
+ * every state whose exploration had ended is found there and not expanded again, and the unfinished ones
+ * are explored again but for their finished branches (docs/model.md,
  * "Several workers"). Nothing of a worker's own stack is kept, so a search saved with one number of
  * workers may go on with another.
  */
@@ -35,6 +36,8 @@ export interface SharedStart {
 /** What the strategy part of the file holds beside the table's three buffers. */
 interface SavedTable {
   readonly entries: number;
+  /** The workers' stack states, to reopen (StatefulStrategy.sharedStack triples). */
+  readonly stacks: readonly number[];
 }
 
 /**
@@ -58,7 +61,8 @@ export function startShared(ck: CheckpointOptions, states: number): SharedStart 
   }
   const [slots, values, marks] = saved.strategy.buffers;
   const data = saved.strategy.data as SavedTable;
-  if (slots === undefined || values === undefined || marks === undefined || typeof data?.entries !== "number") {
+  const parts = slots !== undefined && values !== undefined && marks !== undefined;
+  if (!parts || typeof data?.entries !== "number" || !Array.isArray(data.stacks)) {
     throw new UsageError(`checkpoint ${ck.path}: missing parts of the shared table`);
   }
   let snap: SharedSnapshot;
@@ -72,20 +76,24 @@ export function startShared(ck: CheckpointOptions, states: number): SharedStart 
   } catch {
     throw new UsageError(`checkpoint ${ck.path}: the shared table in it is damaged`);
   }
-  return { table: SharedFingerprintTable.fromSnapshot(snap, states), earlier: saved.runner as SharedTotals };
+  const table = SharedFingerprintTable.fromSnapshot(snap, states);
+  table.reopen(data.stacks);
+  return { table, earlier: saved.runner as SharedTotals };
 }
 
 /**
- * Writes a checkpoint: the snapshot with the states of `stacks` reopened (triples from
- * StatefulStrategy.sharedStack: fingerprint and finished branches), and the totals.
+ * Writes a checkpoint: the snapshot, the states of the workers' stacks to reopen when it is loaded (triples
+ * from StatefulStrategy.sharedStack: fingerprint and finished branches), and the totals.
  */
 export function saveShared(ck: CheckpointOptions, snap: SharedSnapshot, stacks: readonly number[], t: SharedTotals) {
-  snap.unfinished(stacks);
   const slots = new Uint8Array(snap.slots.buffer, snap.slots.byteOffset, snap.slots.byteLength);
   writeCheckpoint(ck.path, {
     identity: ck.identity,
     runner: t,
-    strategy: { data: { entries: snap.entries } satisfies SavedTable, buffers: [slots, snap.values, snap.marks] },
+    strategy: {
+      data: { entries: snap.entries, stacks } satisfies SavedTable,
+      buffers: [slots, snap.values, snap.marks],
+    },
   });
 }
 

@@ -13,9 +13,9 @@
  * when it is made, and an insertion past 3/4 of it reports the table full.
  *
  * A checkpoint of a search on several workers is this table, copied while every worker waits between two
- * executions (`requestPause`), with the states still on some worker's DFS stack marked unexplored
- * (`SharedSnapshot.unfinished`): a resumed search starts again from the initial state, finds every state
- * whose exploration ended in the table, and explores the rest (docs/model.md, "Several workers").
+ * executions (`requestPause`), and the states then on the workers' DFS stacks; the table it is loaded into
+ * reopens those (`reopen`): a resumed search starts again from the initial state, finds every state whose
+ * exploration ended in the table, and explores the rest (docs/model.md, "Several workers").
  */
 
 /** What `visit` found: a new state (inserted), or the table full (inserted, but the search must stop). */
@@ -152,6 +152,23 @@ export class SharedFingerprintTable {
     while (Atomics.load(this.control, 2) !== 0) Atomics.wait(this.control, 2, 1);
   }
 
+  /**
+   * Records what the states on the workers' DFS stacks had really explored, in a table loaded from a
+   * snapshot: `stacks` holds triples (fingerprint lo, hi, and the threads whose branches from the state
+   * were explored to their end, in canonical slots: StatefulStrategy.sharedStack). Such a state's value
+   * becomes every other thread (as though it had been asleep), and its mark PENDING (not expanded in full).
+   * A search resumed from this table explores those threads' branches again when it reaches the state, and
+   * finds in the table whatever had been explored to its end below them.
+   */
+  reopen(stacks: readonly number[]): void {
+    for (let k = 0; k + 2 < stacks.length; k += 3) {
+      const at = this.find(stacks[k] as number, stacks[k + 1] as number);
+      if (at < 0) continue;
+      Atomics.store(this.values, at, ~(stacks[k + 2] as number) & 0xff);
+      Atomics.store(this.marks, at, PENDING);
+    }
+  }
+
   /** A copy of the entries, values and marks (take it while no worker inserts: in a pause, or after). */
   snapshot(): SharedSnapshot {
     return new SharedSnapshot(this.slots.slice(), this.values.slice(), this.marks.slice(), this.size);
@@ -242,31 +259,6 @@ export class SharedSnapshot {
     const n = values.length;
     if (n < 2 || (n & (n - 1)) !== 0 || slots.length !== 2 * n || marks.length !== n) {
       throw new RangeError("shared table snapshot: inconsistent buffers");
-    }
-  }
-
-  /**
-   * Records what the states on the workers' DFS stacks had really explored: `stacks` holds triples
-   * (fingerprint lo, hi, and the threads whose branches from the state were explored to their end, in
-   * canonical slots: StatefulStrategy.sharedStack). Such a state's value becomes every other thread (as
-   * though it had been asleep), and its mark PENDING (not expanded in full). A search resumed from the
-   * snapshot explores those threads' branches again when it reaches the state, and finds in the table
-   * whatever had been explored to its end below them.
-   */
-  unfinished(stacks: readonly number[]): void {
-    const mask = this.values.length - 1;
-    for (let k = 0; k + 2 < stacks.length; k += 3) {
-      const lo = (stacks[k] as number) | 0 || 1;
-      const hi = (stacks[k + 1] as number) | 0 || 1;
-      for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
-        const a = this.slots[2 * i] as number;
-        if (a === 0) break;
-        if (a === lo && this.slots[2 * i + 1] === hi) {
-          this.values[i] = ~(stacks[k + 2] as number) & 0xff;
-          this.marks[i] = PENDING;
-          break;
-        }
-      }
     }
   }
 }

@@ -376,7 +376,7 @@ export class StatefulStrategy implements Strategy {
    * Shared: the states on this worker's DFS stack that are in the shared table (those at or below the
    * frontier), as triples: fingerprint (lo, hi) and the threads whose branches from there were explored to
    * their end, in canonical slots. Their exploration has not ended: a checkpoint records that only those
-   * branches were (SharedSnapshot.unfinished).
+   * branches were (SharedFingerprintTable.reopen).
    */
   sharedStack(): number[] {
     const out: number[] = [];

@@ -56,10 +56,10 @@ function together(mk: () => Program, workers: number, frontier: number, stopEver
       else if (r.verdict !== "completed" && r.verdict !== "pruned") sites.add(failureKey(r));
     }
     if (live && ++rounds % stopEvery === 0) {
-      const snap = table.snapshot();
-      snap.unfinished(ws.flatMap((w) => w.s.sharedStack()));
+      const stacks = ws.flatMap((w) => w.s.sharedStack());
       givenAway += ws.reduce((n, w) => n + w.s.givenAway, 0);
-      table = SharedFingerprintTable.fromSnapshot(snap, 0);
+      table = SharedFingerprintTable.fromSnapshot(table.snapshot(), 0);
+      table.reopen(stacks);
       ws = fresh();
     }
   }
@@ -163,16 +163,15 @@ describe("the shared table", () => {
     expect(t.size).toBe(7);
   });
 
-  test("a snapshot: stack states reopened (all but their finished branches), then loaded into a larger table", () => {
+  test("a snapshot loaded into a larger table, its stack states reopened (all but their finished branches)", () => {
     const t = SharedFingerprintTable.create(3);
     t.visit(5, 6, 0b001); // on a stack: thread 0 asleep on arrival, thread 1's branch finished
     t.visit(7, 8, 0b010); // explored to its end
     t.markExpanded(t.find(7, 8));
     t.markReduced(t.find(5, 6));
-    const snap = t.snapshot();
-    snap.unfinished([5, 6, 0b010]);
+    const u = SharedFingerprintTable.fromSnapshot(t.snapshot(), 1000);
+    u.reopen([5, 6, 0b010]);
     expect(t.value(t.find(5, 6))).toBe(0b001); // the live table is untouched
-    const u = SharedFingerprintTable.fromSnapshot(snap, 1000);
     expect(u.capacity).toBeGreaterThan(t.capacity);
     expect(u.size).toBe(2);
     expect(u.value(u.find(5, 6))).toBe(0xff & ~0b010); // every thread but 1 left to explore
