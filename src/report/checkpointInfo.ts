@@ -5,7 +5,7 @@
  * whether it ended (every state explored, or at a failure) or can go on, with the branches still pending.
  */
 import { readCheckpointHeader } from "../engine/checkpoint.js";
-import { pendingAt, type SavedNode } from "../engine/strategy/statefulNode.js";
+import { pendingOn, type SavedNode } from "../engine/strategy/statefulNode.js";
 import { buildId } from "../scenarios/buildId.js";
 import { BUILTIN_SCENARIOS } from "../scenarios/index.js";
 import type { SharedTotals } from "./sharedCheckpoint.js";
@@ -74,22 +74,11 @@ export function checkpointInfo(file: string): CheckpointInfo {
     };
   }
   const s = h.strategy as SavedSearchView;
-  let branches = 0;
-  let lo = -1;
-  let hi = -1;
-  s.nodes.forEach((n, d) => {
-    const p = pendingAt(n);
-    branches += p;
-    if (p > 0) {
-      if (lo < 0) lo = d;
-      hi = d;
-    }
-  });
   return {
     ...common,
     states: s.states,
     ended: failed ? "failure" : s.exhausted ? "exhaustive" : null,
-    pending: { branches, depths: lo < 0 ? "none" : `${lo}–${hi}` },
+    pending: pendingOn(s.nodes),
   };
 }
 

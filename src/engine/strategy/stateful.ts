@@ -35,7 +35,7 @@ import { CollisionCheck, MergeSampler } from "../state/searchRecorders.js";
 import { EXPANDED, FULL, INSERTED, type SharedFingerprintTable } from "../state/sharedTable.js";
 import type { StateGraph } from "../state/traceCount.js";
 import { childSleep, currentFootprint, type Footprint, lowestBit, popcount, stepWasLocal } from "./footprint.js";
-import { fromCanon, loadedNode, type Node, pendingAt, type SavedNode, savedNode, toCanon } from "./statefulNode.js";
+import { fromCanon, loadedNode, type Node, pendingOn, type SavedNode, savedNode, toCanon } from "./statefulNode.js";
 import type { Strategy } from "./strategy.js";
 
 /** What `save` writes beside the table's bytes. */
@@ -367,9 +367,7 @@ export class StatefulStrategy implements Strategy {
    * size: most meet states already seen). After a budget stop, how much work was provably left.
    */
   pendingBranches(): number {
-    let pending = 0;
-    for (const n of this.nodes) pending += pendingAt(n);
-    return pending;
+    return pendingOn(this.nodes).branches;
   }
 
   /**
@@ -388,18 +386,6 @@ export class StatefulStrategy implements Strategy {
     return out;
   }
 
-  /** The shallowest and deepest stack positions with a branch pending, as `a–b` ("none" if none). */
-  private pendingDepths(): string {
-    let lo = -1;
-    let hi = -1;
-    for (let d = 0; d < this.nodes.length; d++) {
-      if (pendingAt(this.nodes[d] as Node) === 0) continue;
-      if (lo < 0) lo = d;
-      hi = d;
-    }
-    return lo < 0 ? "none" : `${lo}–${hi}`;
-  }
-
   /** Probability that two distinct states were merged by a fingerprint collision. */
   collisionProbability(): number {
     return collisionProbability(this.states);
@@ -416,7 +402,8 @@ export class StatefulStrategy implements Strategy {
     const odds = collisionOdds(this.states);
     if (this.exhausted) return `exhaustive stateful search: every reachable state explored (${what}; ${odds})`;
     const why = this.stoppedAtLimit ? "; --max-states reached" : "";
-    const left = `${this.pendingBranches()} branches pending on the DFS stack, at depths ${this.pendingDepths()}`;
+    const { branches, depths } = pendingOn(this.nodes);
+    const left = `${branches} branches pending on the DFS stack, at depths ${depths}`;
     return `stateful search stopped before the end (${what}${why}; ${left})`;
   }
 

@@ -53,8 +53,26 @@ export function loadedNode(n: SavedNode): Node {
 }
 
 /** Branches of a DFS node not yet started: its width less those done and the one in progress. */
-export function pendingAt(n: Pick<Node, "width" | "done">): number {
+function pendingAt(n: Pick<Node, "width" | "done">): number {
   return Math.max(0, n.width - popcount(n.done) - 1);
+}
+
+/**
+ * The branches not yet started on a DFS stack (nodes by depth, live or from a checkpoint), and the
+ * shallowest and deepest depths that have one, as `a–b` ("none" if none).
+ */
+export function pendingOn(nodes: readonly Pick<Node, "width" | "done">[]): { branches: number; depths: string } {
+  let branches = 0;
+  let lo = -1;
+  let hi = -1;
+  nodes.forEach((n, d) => {
+    const p = pendingAt(n);
+    branches += p;
+    if (p === 0) return;
+    if (lo < 0) lo = d;
+    hi = d;
+  });
+  return { branches, depths: lo < 0 ? "none" : `${lo}–${hi}` };
 }
 
 /** A thread mask renamed to canonical slots (symmetry), and back. */
