@@ -78,23 +78,24 @@ export function makeProgress(
   timeMs?: number,
 ): Progress | null {
   if (!wanted(o)) return null;
+  // The bar is over the time budget only when there is no execution budget to be over.
+  const overTime = budget === undefined ? timeMs : undefined;
   const counts = "{executions} executions | {rate} exec/s | failures {failures}";
   const format =
     budget !== undefined
       ? `${label} [{bar}] {value}/{total} executions | {rate} exec/s | failures {failures} | ETA {eta_formatted}`
-      : timeMs !== undefined
+      : overTime !== undefined
         ? `${label} [{bar}] ${counts} | at most {left} left (--time){detail}`
         : `${label} ${counts} | {secs} s{detail}`;
-  const bar = new LazyBar(format, budget ?? (timeMs !== undefined ? 1000 : 0));
+  const bar = new LazyBar(format, budget ?? (overTime !== undefined ? 1000 : 0));
   return {
     onProgress(p: RunProgress): void {
-      const overTime = budget === undefined && timeMs !== undefined;
-      bar.update(p.elapsedMs, overTime ? timeShare(p.elapsedMs, timeMs) : p.executions, {
+      bar.update(p.elapsedMs, overTime !== undefined ? timeShare(p.elapsedMs, overTime) : p.executions, {
         executions: p.executions,
         rate: rate(p),
         failures: p.failures,
         secs: (p.elapsedMs / 1000).toFixed(1),
-        left: overTime ? duration(timeMs - p.elapsedMs) : "",
+        left: overTime !== undefined ? duration(overTime - p.elapsedMs) : "",
         detail: p.detail === "" ? "" : ` | ${p.detail}`,
       });
     },

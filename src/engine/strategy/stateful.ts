@@ -88,7 +88,8 @@ export interface StatefulOptions {
    * table shared by all (state/sharedTable.ts): a state one worker inserted there is expanded by that one,
    * and the others explore only what its visit left out, as a revisit does in the single search. Below the
    * frontier a local step's cut needs its successor to be new, or expanded in full already (see
-   * `localStep`). No checkpoints, graph, texts or samples.
+   * `localStep`). No graph, texts or samples, and no `save`: a shared search is saved through its table
+   * and `sharedStack` (report/sharedCheckpoint.ts).
    */
   readonly shared?: {
     readonly table: SharedFingerprintTable;
