@@ -103,11 +103,10 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
   const before = { executions: earlier?.executions ?? 0, steps: earlier?.steps ?? 0 };
   // A resumed run whose search had ended at a failure reports that failure again, as a single search does.
   const stoppedAt = earlier?.firstChoices ?? null;
-  const interrupted = { value: false };
-  const parts =
+  const { parts, interrupted } =
     stoppedAt !== null
-      ? []
-      : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0, interrupted });
+      ? { parts: [], interrupted: false }
+      : await searchOnWorkers(s, jobs, o, { table, frontier, saver, everyMs: ck?.everyMs, before, t0 });
   if (saver?.failure != null) throw saver.failure;
   const first =
     stoppedAt !== null
@@ -127,7 +126,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     steps: before.steps + sum((x) => x.steps),
     exhaustive,
     terminalStates: new Set([...(earlier?.terminalStates ?? []), ...parts.flatMap((x) => x.terminalStates)]),
-    coverage: `${coverage({ parts, states, shallow, table, exhaustive, jobs, depth: frontier, interrupted: interrupted.value, saved: ck !== undefined })}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
+    coverage: `${coverage({ parts, states, shallow, table, exhaustive, jobs, depth: frontier, interrupted, saved: ck !== undefined })}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
   } as const;
   const { failing, fewest } = shrinkFailure(p, first, o, false);
   const search = {
@@ -143,7 +142,10 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
   return withAsked(report, o, run.terminalStates);
 }
 
-/** The workers' searches, with the progress line summed over them and, with a saver, periodic saves. */
+/**
+ * The workers' searches, with the progress line summed over them and, with a saver, periodic saves; and
+ * whether Ctrl-C stopped them.
+ */
 async function searchOnWorkers(
   s: Scenario,
   jobs: number,
@@ -156,10 +158,8 @@ async function searchOnWorkers(
     /** What the runs this one resumes had done. */
     readonly before: { readonly executions: number; readonly steps: number };
     readonly t0: number;
-    /** Set when Ctrl-C stopped the search. */
-    readonly interrupted: { value: boolean };
   },
-): Promise<SearchPart[]> {
+): Promise<{ parts: SearchPart[]; interrupted: boolean }> {
   const { table, saver, before } = w;
   const inputs: SearchJob[] = Array.from({ length: jobs }, (_, worker) => ({
     scenario: s.path ?? s.name,
@@ -178,14 +178,15 @@ async function searchOnWorkers(
   // Ctrl-C: the workers stop at their next execution boundary and the run ends as a budget ends it (saved,
   // with --checkpoint, and reported). The main thread is free to see the signal, the search being in the
   // workers. A second Ctrl-C ends the process at once.
+  let interrupted = false;
   const interrupt = (): void => {
-    w.interrupted.value = true;
+    interrupted = true;
     table.stop();
     process.removeListener("SIGINT", interrupt);
   };
   process.on("SIGINT", interrupt);
   try {
-    return await runPool<SearchJob, SearchPart, SearchProgress>(
+    const parts = await runPool<SearchJob, SearchPart, SearchProgress>(
       new URL("./checkWorker.js", import.meta.url),
       inputs,
       jobs,
@@ -205,6 +206,7 @@ async function searchOnWorkers(
         onDone: (x, k) => saver?.done(k, x),
       },
     );
+    return { parts, interrupted };
   } catch (e) {
     saver?.end();
     throw e;
