@@ -5,7 +5,8 @@
  * whether it ended (every state explored, or at a failure) or can go on, with the branches still pending.
  */
 import { readCheckpointHeader } from "../engine/checkpoint.js";
-import { pendingOn, type SavedNode } from "../engine/strategy/statefulNode.js";
+import type { SavedSearch } from "../engine/strategy/stateful.js";
+import { pendingOn } from "../engine/strategy/statefulNode.js";
 import { buildId } from "../scenarios/buildId.js";
 import { BUILTIN_SCENARIOS } from "../scenarios/index.js";
 import type { SharedTotals } from "./sharedCheckpoint.js";
@@ -33,13 +34,6 @@ export interface CheckpointInfo {
   readonly failureSites: readonly (readonly [string, number])[];
   /** One thread's search: branches still to start on its DFS stack, and the depths they are at. */
   readonly pending: { readonly branches: number; readonly depths: string } | null;
-}
-
-/** The single search's part of the file (stateful.ts SavedSearch), as far as it is shown. */
-interface SavedSearchView {
-  readonly states: number;
-  readonly exhausted: boolean;
-  readonly nodes: readonly SavedNode[];
 }
 
 /** The runner's totals as both kinds of checkpoint keep them. */
@@ -73,7 +67,7 @@ export function checkpointInfo(file: string): CheckpointInfo {
       pending: null,
     };
   }
-  const s = h.strategy as SavedSearchView;
+  const s = h.strategy as Pick<SavedSearch, "states" | "exhausted" | "nodes">;
   return {
     ...common,
     states: s.states,

@@ -39,7 +39,7 @@ import { fromCanon, loadedNode, type Node, pendingOn, type SavedNode, savedNode,
 import type { Strategy } from "./strategy.js";
 
 /** What `save` writes beside the table's bytes. */
-interface SavedSearch {
+export interface SavedSearch {
   readonly states: number;
   readonly transitions: number;
   readonly slept: number;
