@@ -18,6 +18,8 @@ import {
   DEFAULT_STRATEGY,
   executionBudget,
   reportExecution,
+  SHRINK_EXECUTIONS,
+  SHRINK_TIME_MS,
   type StrategyName,
 } from "../report/checkScenario.js";
 import { renderViewer } from "../report/html.js";
@@ -26,7 +28,7 @@ import { renderReport } from "../report/text.js";
 import { type CheckReport, SCHEMA_VERSION } from "../report/types.js";
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, findScenario, type Scenario } from "../scenarios/index.js";
 import { makeProgram, type ScenarioProgram } from "../scenarios/program.js";
-import { makeProgress } from "./progress.js";
+import { makeProgress, makeShrinkProgress, type Progress } from "./progress.js";
 import { renderSteps, type StepJson, stepsJson } from "./steps.js";
 import { decorate, terminalFor } from "./terminal.js";
 
@@ -242,8 +244,20 @@ function checkSetup(scenarioName: string, o: CliOptions) {
   const s = findScenario(scenarioName);
   const co0 = checkOptions(o);
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
-  const progress = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0), co0.timeMs);
-  const co: CheckOptions = { ...co0, onProgress: progress?.onProgress };
+  const search = makeProgress(o, `${s.name} (${co0.strategy})`, executionBudget(co0), co0.timeMs);
+  const shrinkBudget = { executions: SHRINK_EXECUTIONS, timeMs: co0.shrinkTimeMs ?? SHRINK_TIME_MS };
+  const shrinking = makeShrinkProgress(o, s.name, Date.now(), shrinkBudget, search);
+  const co: CheckOptions = { ...co0, onProgress: search?.onProgress, onShrink: shrinking ?? undefined };
+  const progress: Progress | null =
+    search === null && shrinking === null
+      ? null
+      : {
+          onProgress: search?.onProgress ?? (() => {}),
+          stop: () => {
+            search?.stop();
+            shrinking?.stop();
+          },
+        };
   return { s, co, target, progress };
 }
 

@@ -9,9 +9,14 @@
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
  * - matrix: a bar over the cells, the cell being searched, elapsed time.
+ * - the shrink that follows a failure (check): a line saying what was found and when, at once,
+ *   then a bar over the shrink's executions (at HPAGE_PMD_NR=512 it can take its whole 10 s).
  */
 import cliProgress from "cli-progress";
-import type { RunProgress } from "../engine/runner.js";
+import type { ExecutionResult } from "../engine/result.js";
+import { failureKey, type RunProgress } from "../engine/runner.js";
+import type { ShrinkProgress } from "../engine/shrink.js";
+import type { ShrinkHooks } from "../report/checkScenario.js";
 import type { StressProgress } from "../report/stress.js";
 import type { StressReport } from "../report/types.js";
 
@@ -182,6 +187,52 @@ export function makeMatrixProgress(o: { json?: boolean; quiet?: boolean }, total
       draw();
     },
     onProgress: () => draw(),
+    stop: () => bar.stop(),
+  };
+}
+
+/** What a failing execution failed on, in a few words: `VM_BUG_ON_PAGE at mm/truncate.c:213`, `a deadlock`. */
+export function failureWords(f: ExecutionResult): string {
+  return f.bug !== null ? `${f.bug.kind} at ${failureKey(f)}` : `a ${f.verdict}`;
+}
+
+/**
+ * The shrink's lines. `startedAt` is when the command started (the found line says how long the search
+ * took to get there); `search` stops the search's own bar before the found line is written. The bar is
+ * over whichever of the shrink's budgets (executions, time) is nearer its end.
+ */
+export function makeShrinkProgress(
+  o: { json?: boolean; quiet?: boolean },
+  label: string,
+  startedAt: number,
+  budget: { readonly executions: number; readonly timeMs: number },
+  search: Progress | null,
+): (ShrinkHooks & { stop(): void }) | null {
+  if (!wanted(o)) return null;
+  const bar = new LazyBar(
+    "shrinking [{bar}] {executions} executions | at most {left} left | best: {preemptions} preemption(s), {steps} steps{proving}",
+    1000,
+  );
+  return {
+    found(f: ExecutionResult, executions: number): void {
+      search?.stop();
+      const secs = ((Date.now() - startedAt) / 1000).toFixed(1);
+      process.stderr.write(
+        `${label}: found ${failureWords(f)} after ${executions} executions (${secs} s); shrinking it to the fewest preemptions, then steps\n`,
+      );
+    },
+    progress(p: ShrinkProgress): void {
+      const done = Math.max(p.executions / budget.executions, p.elapsedMs / budget.timeMs);
+      const byTime = budget.timeMs - p.elapsedMs;
+      const byRate = p.executions === 0 ? byTime : ((budget.executions - p.executions) * p.elapsedMs) / p.executions;
+      bar.update(p.elapsedMs, Math.min(1000, Math.round(done * 1000)), {
+        executions: p.executions,
+        left: duration(Math.min(byTime, byRate)),
+        preemptions: p.preemptions,
+        steps: p.steps,
+        proving: p.bound === null ? "" : ` | looking for one with ≤ ${p.bound}`,
+      });
+    },
     stop: () => bar.stop(),
   };
 }

@@ -30,6 +30,21 @@ export interface ShrinkOptions {
   /** Wall-time budget in milliseconds. Default unlimited. */
   readonly timeMs?: number;
   readonly maxSteps?: number;
+  /** Called at the start and then every `progressEveryMs` (a shrink at HPAGE_PMD_NR=512 takes seconds). */
+  readonly onProgress?: (p: ShrinkProgress) => void;
+  /** Default 100. */
+  readonly progressEveryMs?: number;
+}
+
+/** How far a shrink has got. */
+export interface ShrinkProgress {
+  readonly executions: number;
+  readonly elapsedMs: number;
+  /** The best failing execution so far: its preemptions and steps. */
+  readonly preemptions: number;
+  readonly steps: number;
+  /** While bounded DFS looks for the same failure with fewer preemptions: the bound of its pass; else null. */
+  readonly bound: number | null;
 }
 
 export interface ShrinkResult {
@@ -52,12 +67,25 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   const key = failureKey(failing);
   let spent = 0;
   let best = failing;
+  const t0 = Date.now();
+  let nextProgress = t0;
+  /** The bound of the DFS pass in progress (for progress lines). */
+  let proving: number | null = null;
+  const progress = (): void => {
+    const on = opts.onProgress;
+    if (on === undefined) return;
+    const now = Date.now();
+    if (now < nextProgress) return;
+    nextProgress = now + (opts.progressEveryMs ?? 100);
+    on({ executions: spent, elapsedMs: now - t0, preemptions: best.preemptions, steps: best.steps, bound: proving });
+  };
 
   const sameFailure = (r: ExecutionResult): boolean => r.verdict === failing.verdict && failureKey(r) === key;
   const better = (r: ExecutionResult): boolean =>
     r.preemptions < best.preemptions || (r.preemptions === best.preemptions && r.steps < best.steps);
   const attempt = (choices: readonly number[]): boolean => {
     if (spent >= budget || overTime()) return false;
+    progress();
     spent++;
     const r = runExecution(program, new ReplayStrategy(choices, true), { maxSteps: opts.maxSteps });
     if (sameFailure(r) && better(r)) {
@@ -67,6 +95,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
     return false;
   };
 
+  progress();
   greedy();
 
   // Prove or improve the preemption count with bounded DFS.
@@ -75,6 +104,8 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
     const dfs = new DfsStrategy(best.preemptions - 1, 0, { localSteps: true });
     let found: ExecutionResult | null = null;
     while (spent < budget && !overTime() && dfs.newExecution()) {
+      proving = dfs.bound;
+      progress();
       const r = runExecution(program, dfs, { maxSteps: opts.maxSteps });
       dfs.endExecution(r);
       spent++;
@@ -83,6 +114,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
         break;
       }
     }
+    proving = null;
     if (found !== null) {
       best = found;
       minimal = true;

@@ -128,7 +128,7 @@ export async function checkScenarioParallel(s: Scenario, jobs: number, o: CheckO
     terminalStates: new Set([...(earlier?.terminalStates ?? []), ...parts.flatMap((x) => x.terminalStates)]),
     coverage: `${coverage({ parts, states, shallow, table, exhaustive, jobs, depth: frontier, interrupted, saved: ck !== undefined })}${o.site === undefined ? "" : siteNote(o.site, { failureSites: mergeSites(parts, earlier?.failureSites ?? []) })}${note}`,
   } as const;
-  const { failing, fewest } = shrinkFailure(p, first, o, false);
+  const { failing, fewest } = shrinkFailure(p, first, o, false, run.executions);
   const search = {
     states,
     transitions: sum((x) => x.transitions),

@@ -6,7 +6,7 @@ import { UsageError } from "../engine/errors.js";
 import type { ExecutionResult } from "../engine/result.js";
 import { failureKey, type RunOptions, type RunResult, run, wantedAt } from "../engine/runner.js";
 import { encodeSchedule } from "../engine/schedule.js";
-import { shrink } from "../engine/shrink.js";
+import { type ShrinkProgress, shrink } from "../engine/shrink.js";
 import { Hash64 } from "../engine/state/hash64.js";
 import { countTraces } from "../engine/state/traceCount.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
@@ -69,6 +69,15 @@ export interface CheckOptions extends RunConfig {
   /** Wall-time budget for shrinking, ms (default 10 s: long executions at HPAGE_PMD_NR=512 shrink slowly). */
   readonly shrinkTimeMs?: number;
   readonly onProgress?: RunOptions["onProgress"];
+  /** Told when a failure found is about to be shrunk, and how the shrink goes (the CLI's progress lines). */
+  readonly onShrink?: ShrinkHooks;
+}
+
+/** What a check says of its shrink while it runs. */
+export interface ShrinkHooks {
+  /** The search found `failing` after `executions` executions; the shrink starts. */
+  found(failing: ExecutionResult, executions: number): void;
+  progress(p: ShrinkProgress): void;
 }
 
 export function makeStrategy(o: CheckOptions): Strategy {
@@ -222,7 +231,7 @@ export function checkScenario(s: Scenario, o: CheckOptions = {}): CheckReport {
     checkpoint: checkpointOptions(p, strategy, o),
     wanted: wantedAt(site),
   });
-  const { failing, fewest } = shrinkFailure(p, r.first, o, strategy.name === "dfs");
+  const { failing, fewest } = shrinkFailure(p, r.first, o, strategy.name === "dfs", r.executions);
   const run_ = site === undefined ? r : { ...r, coverage: `${r.coverage}${siteNote(site, r)}` };
   const ms = Date.now() - t0;
   const report = reportExecution(p, "check", failing, run_, strategy.name, ms, searchStats(strategy), fewest);
@@ -268,6 +277,10 @@ export function checkpointFor(
   };
 }
 
+/** The shrink's budgets: executions, and wall time unless `shrinkTimeMs` says otherwise. */
+export const SHRINK_EXECUTIONS = 3000;
+export const SHRINK_TIME_MS = 10_000;
+
 /**
  * Shrinks a failure found by a search to the fewest preemptions, then steps, within 3000 executions and
  * `o.shrinkTimeMs` (10 s by default). A model error, no failure, or `o.noShrink` comes back unchanged.
@@ -279,8 +292,15 @@ export function shrinkFailure(
   failing: ExecutionResult | null,
   o: CheckOptions,
   provenMinimal: boolean,
+  searchExecutions: number,
 ): { failing: ExecutionResult | null; fewest: boolean | null } {
   if (failing === null || failing.verdict === "model-error" || o.noShrink === true) return { failing, fewest: null };
-  const s = shrink(p, failing, { maxExecutions: 3000, timeMs: o.shrinkTimeMs ?? 10_000, provenMinimal });
+  o.onShrink?.found(failing, searchExecutions);
+  const s = shrink(p, failing, {
+    maxExecutions: SHRINK_EXECUTIONS,
+    timeMs: o.shrinkTimeMs ?? SHRINK_TIME_MS,
+    provenMinimal,
+    onProgress: o.onShrink?.progress,
+  });
   return { failing: s.result, fewest: s.minimalPreemptions };
 }

@@ -172,7 +172,7 @@ export function stressReport(
     terminalStates: new Set(bySeed.flatMap((x) => x.terminalStates)),
     coverage,
   } as const;
-  const { failing, fewest } = shrinkFailure(p, first, co, false);
+  const { failing, fewest } = shrinkFailure(p, first, co, false, executions);
   const strategyName = o.strategy ?? "pct";
   const report = reportExecution(p, "stress", failing, runLike, strategyName, Date.now() - t0, null, fewest);
   const sites = [...sitesCount]

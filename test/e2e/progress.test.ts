@@ -30,3 +30,20 @@ test("--json in a terminal and piped output get no progress line", () => {
   expect(piped.stderr).toBe("");
   expect(piped.stdout).toContain("No bug found.");
 });
+
+test("a failure to shrink is announced at once in a terminal: what, after how many executions, how long", () => {
+  // The default check finds race (b) in well under a second, then shrinks it: the line comes before the
+  // report (the report goes to stdout after the shrink; script(1) merges both in order).
+  const out = inTerminal(["check", "collapse-vs-truncate"]);
+  const found = out.search(
+    /collapse-vs-truncate: found VM_BUG_ON_PAGE at mm\/truncate\.c:213 after \d+ executions \(\d+\.\d s\); shrinking it/,
+  );
+  expect(found).toBeGreaterThanOrEqual(0);
+  // The report in a terminal has colour and a link around the file name: look for the plain words.
+  expect(out.indexOf("kernel BUG at ")).toBeGreaterThan(found);
+  const piped = spawnSync(process.execPath, ["dist/bin/main.js", "check", "collapse-vs-truncate"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  expect(piped.stderr).toBe("");
+});

@@ -3,7 +3,7 @@ import type { Program } from "../../src/engine/program.js";
 import { checkReplay } from "../../src/engine/replayCheck.js";
 import type { ExecutionResult } from "../../src/engine/result.js";
 import { failureKey, run } from "../../src/engine/runner.js";
-import { shrink } from "../../src/engine/shrink.js";
+import { type ShrinkProgress, shrink } from "../../src/engine/shrink.js";
 import { RandomStrategy } from "../../src/engine/strategy/random.js";
 import { AT_CHECK, abba, atomicity3, LU_CHECK, lostUpdate } from "./programs.js";
 
@@ -122,5 +122,25 @@ describe("shrinking other failures", () => {
     expect(s.result).toBe(original);
     expect(s.executions).toBe(0);
     expect(s.minimalPreemptions).toBe(false);
+  });
+});
+
+describe("the shrink's progress", () => {
+  test("starts with the failure found, then follows the greedy passes and the proof's bound", () => {
+    // The lost update shrinks to one preemption (above), so its proof is the pass at bound 0, which finds
+    // nothing: reported with bound 0 while it runs, and with bound null before it (the greedy passes).
+    const program = lostUpdate(8);
+    const original = randomFailure(program, 1);
+    const seen: ShrinkProgress[] = [];
+    const s = shrink(program, original, { onProgress: (p) => seen.push(p), progressEveryMs: 0 });
+    expect(seen[0]).toMatchObject({ executions: 0, preemptions: original.preemptions, bound: null });
+    for (let i = 1; i < seen.length; i++) {
+      expect((seen[i] as ShrinkProgress).executions).toBeGreaterThanOrEqual((seen[i - 1] as ShrinkProgress).executions);
+    }
+    const proof = seen.filter((p) => p.bound !== null);
+    expect(proof.length).toBeGreaterThan(0);
+    expect(proof.every((p) => p.bound === 0 && p.preemptions === 1)).toBe(true);
+    expect(seen.filter((p) => p.bound === null).every((p) => p.preemptions >= s.result.preemptions)).toBe(true);
+    expect(s.minimalPreemptions).toBe(true);
   });
 });
