@@ -222,3 +222,55 @@ export function idleAndBoom(): Program {
     stateRoots: () => [s],
   };
 }
+
+const S_READY = site("ready.c", 3, "idle", "ready = 1");
+const S_SEE = site("ready.c", 10, "boom", "if (ready) BUG()");
+export const READY_CHECK = { file: "ready.c", line: 10 } as const;
+
+/**
+ * Thread 0 sets `ready`, then idles forever without touching shared state (each idle step comes back to
+ * the same state); thread 1 fails if it runs after `ready` is set. The failure needs one preemption: thread
+ * 1 between thread 0's first step and its idling (at the start thread 1 is free to run, but sees ready 0).
+ * Bounded DFS with local-step cuts and a state cache cuts thread 1's branch after thread 0's first idle
+ * step and then meets that step's state again: without the stack proviso the failure is never found.
+ */
+export function readyThenIdle(): Program {
+  let s = { ready: 0, obj: 0 };
+  return {
+    id: "ready-then-idle",
+    setup(): ThreadSpec[] {
+      s = { ready: 0, obj: newObject() };
+      return [
+        {
+          name: "idle",
+          run: function* idle(): Gen<void> {
+            enterFn(F_IDLE);
+            write(s.obj);
+            s.ready = 1;
+            yield S_READY;
+            for (;;) yield S_IDLE;
+          },
+        },
+        {
+          name: "boom",
+          run: function* boom(): Gen<void> {
+            read(s.obj);
+            if (s.ready === 1) {
+              throw new ModelAssertion({
+                kind: "bug",
+                site: READY_CHECK,
+                condition: "ready",
+                message: "boom after ready",
+                detail: [],
+                fatal: true,
+              });
+            }
+            yield S_SEE;
+          },
+        },
+      ];
+    },
+    stateKey: () => `ready=${s.ready}`,
+    stateRoots: () => [s],
+  };
+}

@@ -3,6 +3,7 @@ import { failureKey, run } from "../../../src/engine/runner.js";
 import { DfsStrategy } from "../../../src/engine/strategy/dfs.js";
 import { binomial, distinct, explore, factorial } from "../drive.js";
 import { abba, atomicity3, independent, LU_CHECK, leaky, lostUpdate, resetLeak } from "../programs.js";
+import { increments, READY_CHECK, readyThenIdle } from "../statefulPrograms.js";
 
 /**
  * Independent oracle for n threads of k steps that never block: every arrangement of the multiset
@@ -249,5 +250,46 @@ describe("local steps (the shrinker's proof of the fewest preemptions)", () => {
     const c = run(mk(), below, { stopOnFailure: false });
     expect(below.exhausted).toBe(true);
     expect(c.failureSites.size).toBe(0);
+  });
+});
+
+describe("the state cache (the shrinker's proof at bounds from 3)", () => {
+  test.each([
+    ["increments of 3 threads", () => increments(3), 2],
+    ["increments of 4 threads", () => increments(4), 2],
+  ])("%s: the same fewest preemptions, the same final states, fewer executions", (_name, mk, bound) => {
+    // A pass that ends executions at states it reached before with no more preemptions (and the same
+    // thread last to run) still covers every state reachable within its bound (dfs.ts): the failure
+    // comes at the same bound, every final state within the bound is still reached, and the executions
+    // are those of the states, not of every path to them.
+    const plain = new DfsStrategy(bound, 0, { localSteps: true });
+    const a = run(mk(), plain, { stopOnFailure: false });
+    const cached = new DfsStrategy(bound, 0, { localSteps: true, cacheFromBound: 0 });
+    const b = run(mk(), cached, { stopOnFailure: false });
+    expect(b.first?.preemptions).toBe(a.first?.preemptions);
+    expect([...b.failureSites.keys()].sort()).toEqual([...a.failureSites.keys()].sort());
+    expect([...b.terminalStates].sort()).toEqual([...a.terminalStates].sort());
+    expect(cached.statePrunes).toBeGreaterThan(0);
+    expect(cached.executions).toBeLessThan(plain.executions);
+  });
+
+  test("a pass below the cache's first bound runs as before", () => {
+    const plain = new DfsStrategy(2, 0, { localSteps: true });
+    run(increments(3), plain, { stopOnFailure: false });
+    const late = new DfsStrategy(2, 0, { localSteps: true, cacheFromBound: 3 });
+    run(increments(3), late, { stopOnFailure: false });
+    expect(late.statePrunes).toBe(0);
+    expect(late.executions).toBe(plain.executions);
+  });
+
+  test("a cycle closed by the cache after a local step's cut: the cut branch is restored (stack proviso)", () => {
+    // readyThenIdle: thread 0's idle steps are local and come back to the same state, so the cache ends
+    // the first execution where the second idle step returns; the cut it made of thread 1's branch there
+    // must be undone, or the failure (thread 1 just after `ready`, one preemption) is never run.
+    const dfs = new DfsStrategy(1, 0, { localSteps: true, cacheFromBound: 0 });
+    const r = run(readyThenIdle(), dfs, { stopOnFailure: false });
+    expect(r.first?.preemptions).toBe(1);
+    expect(r.first === null ? null : failureKey(r.first)).toBe(`${READY_CHECK.file}:${READY_CHECK.line}`);
+    expect(dfs.exhausted).toBe(true);
   });
 });
