@@ -9,7 +9,8 @@
  * 2. To reach the true minimum of preemptions, bounded DFS at bounds 0 .. p-1 looks for the same failure;
  *    the first one it finds has the fewest preemptions of any (iterative context bounding). It cuts
  *    branches after the running thread's local steps, which keeps a schedule with no more preemptions for
- *    every one it cuts (strategy/dfs.ts). Greedy passes then shorten it.
+ *    every one it cuts, and from bound 3 on it ends executions at states its pass reached before with no
+ *    more preemptions (strategy/dfs.ts). Greedy passes then shorten it.
  * Both stop at an execution budget; the result is always a failing, replayable execution.
  */
 import { runExecution } from "./execution.js";
@@ -18,6 +19,13 @@ import type { ExecutionResult } from "./result.js";
 import { failureKey } from "./runner.js";
 import { DfsStrategy } from "./strategy/dfs.js";
 import { ReplayStrategy } from "./strategy/replay.js";
+
+/**
+ * The proof's passes cache states from this bound on (strategy/dfs.ts): below it a fingerprint per new
+ * point costs more than the replays it saves; from it on the passes grow ~3× a bound instead of ~10×
+ * (bench/RESULTS.md §14).
+ */
+export const PROOF_CACHE_FROM = 3;
 
 export interface ShrinkOptions {
   /** Executions the shrinker may spend. Default 20000. */
@@ -101,7 +109,7 @@ export function shrink(program: Program, failing: ExecutionResult, opts: ShrinkO
   // Prove or improve the preemption count with bounded DFS.
   let minimal = best.preemptions === 0 || opts.provenMinimal === true;
   if (!minimal && spent < budget) {
-    const dfs = new DfsStrategy(best.preemptions - 1, 0, { localSteps: true });
+    const dfs = new DfsStrategy(best.preemptions - 1, 0, { localSteps: true, cacheFromBound: PROOF_CACHE_FROM });
     let found: ExecutionResult | null = null;
     while (spent < budget && !overTime() && dfs.newExecution()) {
       proving = dfs.bound;
