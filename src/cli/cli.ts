@@ -237,7 +237,7 @@ Examples:
     .option("--scenario <name>", "only this scenario (repeatable); default: every built-in", collect, [])
     .option(
       "--preemptions <n>",
-      "for a bug, bound of the search for its fewest preemptions (default 3; 2 with three threads)",
+      "for a bug, bound of the search for its fewest preemptions (default 6; 3 with three threads)",
       int("--preemptions", 0, 50),
     )
     .option("--time <seconds>", `time budget per cell (default ${DEFAULT_CELL_SECONDS})`, int("--time", 1))

@@ -2,9 +2,15 @@
  * The patch matrix: every scenario under every patch column, each cell settled by the stateful search
  * (every reachable state explored): the failure found, or an exhaustive "no bug" with the number of
  * states. For a failure, a preemption-bounded DFS (iterative from 0) then finds the fewest preemptions
- * that reach a failure, the figure that says how hard the race is to hit; ">B" when none within B.
+ * that reach a failure, the figure that says how hard the race is to hit; ">B" when none within B (the
+ * bound, or the last bound searched in full when the cell's time ran out). Its passes cache states from
+ * bound 3 on, as the shrinker's proof does (strategy/dfs.ts), which is what makes 6 affordable with two
+ * threads: a pass costs ~3× the one below instead of ~10× (bench/RESULTS.md §14).
  */
+import type { Program } from "../engine/program.js";
+import type { ExecutionResult } from "../engine/result.js";
 import { failureKey, type RunProgress, run } from "../engine/runner.js";
+import { PROOF_CACHE_FROM } from "../engine/shrink.js";
 import { DfsStrategy } from "../engine/strategy/dfs.js";
 import { StatefulStrategy } from "../engine/strategy/stateful.js";
 import { PATCHES, resolvePatches } from "../kernel/patches/index.js";
@@ -26,7 +32,7 @@ export interface MatrixCell {
   readonly condition: string | null;
   /** Fewest preemptions of a failure, from bounded DFS; null if none within `bound` (or no failure). */
   readonly preemptions: number | null;
-  /** The preemption bound the DFS for `preemptions` searched. */
+  /** The highest preemption bound the DFS for `preemptions` searched in full (−1: not even 0, out of time). */
   readonly bound: number;
   /** True when the stateful search explored every reachable state. */
   readonly exhaustive: boolean;
@@ -37,10 +43,17 @@ export interface MatrixCell {
 }
 
 /** What one cell's search needs (plain data, so a worker thread can be given it). */
+/**
+ * The default bound of a cell's fewest-preemptions search: with two threads 6 (Hugh's deletions'
+ * filemap.c:311 in collapse-vs-truncate needs 6, found in ~5 s); with three, 3 (a cached pass at 3 of
+ * collapse-vs-two-truncates takes ~14 s, the one at 4 over two minutes).
+ */
+export const NP_BOUND = { twoThreads: 6, more: 3 } as const;
+
 export interface MatrixCellOptions {
   readonly hpageNr?: number;
   readonly debugVm?: boolean;
-  /** Bound for the fewest-preemptions search after a failure; default 3 (2 with three threads). */
+  /** Bound for the fewest-preemptions search after a failure; default NP_BOUND (by thread count). */
   readonly preemptions?: number;
   /** Time budget per cell, ms. */
   readonly cellTimeMs?: number;
@@ -81,23 +94,41 @@ export function runMatrix(
   return cells;
 }
 
+/**
+ * A failure with the fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest
+ * bound. `bound`: the highest bound searched in full (`maxBound`, or below it when `timeMs` ran out; −1
+ * when not even the pass at 0 ended).
+ */
+export function fewestPreemptions(
+  p: Program,
+  maxBound: number,
+  timeMs: number | undefined,
+  onProgress?: (p: RunProgress) => void,
+): { first: ExecutionResult | null; bound: number } {
+  const dfs = new DfsStrategy(maxBound, 0, { localSteps: true, cacheFromBound: PROOF_CACHE_FROM });
+  const d = run(p, dfs, { timeMs, onProgress });
+  if (d.first !== null && d.first.verdict !== "model-error") return { first: d.first, bound: maxBound };
+  return { first: null, bound: dfs.exhausted ? maxBound : dfs.bound - 1 };
+}
+
 /** One cell: the stateful search of scenario `s` under column `c`, then a failure's fewest preemptions. */
 export function runCell(s: Scenario, c: MatrixColumn, o: MatrixCellOptions = {}): MatrixCell {
   const t0 = Date.now();
-  const bound = o.preemptions ?? (s.threads.length > 2 ? 2 : 3);
+  const maxBound = o.preemptions ?? (s.threads.length > 2 ? NP_BOUND.more : NP_BOUND.twoThreads);
+  let bound = maxBound;
   const p = makeProgram(s, { hpageNr: o.hpageNr, debugVm: o.debugVm, patches: resolvePatches(c.patches) });
   const stateful = new StatefulStrategy();
   const r = run(p, stateful, { timeMs: o.cellTimeMs, onProgress: o.onProgress });
   let f = r.first;
   let preemptions: number | null = null;
   if (f !== null && f.verdict !== "model-error") {
-    // The fewest preemptions: bounded DFS from 0 stops at the first failure of the lowest bound.
     const left = o.cellTimeMs === undefined ? undefined : Math.max(1000, o.cellTimeMs - (Date.now() - t0));
-    const d = run(p, new DfsStrategy(bound, 0, { localSteps: true }), { timeMs: left, onProgress: o.onProgress });
-    if (d.first !== null && d.first.verdict !== "model-error") {
-      f = d.first;
-      preemptions = d.first.preemptions;
+    const np = fewestPreemptions(p, maxBound, left, o.onProgress);
+    if (np.first !== null) {
+      f = np.first;
+      preemptions = np.first.preemptions;
     }
+    bound = np.bound;
   }
   return {
     scenario: s.name,
@@ -118,7 +149,7 @@ export function runCell(s: Scenario, c: MatrixColumn, o: MatrixCellOptions = {})
 export function cellText(c: MatrixCell): string {
   switch (c.result) {
     case "bug":
-      return `BUG ${c.site?.replace(/^mm\//, "")} (${c.preemptions === null ? `>${c.bound}` : c.preemptions}p)`;
+      return `BUG ${c.site?.replace(/^mm\//, "")} (${c.preemptions !== null ? c.preemptions : c.bound < 0 ? "?" : `>${c.bound}`}p)`;
     case "ok":
       return `no bug (exhaustive: ${c.states} states)`;
     case "incomplete":
