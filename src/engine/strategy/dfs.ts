@@ -37,6 +37,7 @@
  */
 import { UsageError } from "../errors.js";
 import type { ExecutionResult } from "../result.js";
+import { FingerprintTable } from "../state/fingerprintTable.js";
 import type { StateProbe } from "../state/probe.js";
 import { stepWasLocal } from "./footprint.js";
 import type { Strategy } from "./strategy.js";
@@ -55,8 +56,9 @@ interface Node {
   fromWait: boolean;
   /** Threads whose branches were cut here after the chosen thread's local step (`localSteps`). */
   cut: number;
-  /** With the state cache on: this point's state key ("lo,hi,last thread"); else "". */
-  key: string;
+  /** With the state cache on: this point's state key (fingerprint mixed with the last thread); else 0, 0. */
+  keyLo: number;
+  keyHi: number;
 }
 
 export class DfsStrategy implements Strategy {
@@ -78,10 +80,10 @@ export class DfsStrategy implements Strategy {
   private readonly localSteps: boolean;
   private readonly cacheFromBound: number;
   /**
-   * In a pass with the state cache on: every state key the pass reached ("lo,hi,last thread") → the
-   * fewest preemptions it was reached with. Emptied when the bound rises.
+   * In a pass with the state cache on: every state key the pass reached → the fewest preemptions it was
+   * reached with (a byte: bounds are below 256). A new table when the bound rises.
    */
-  private readonly seen = new Map<string, number>();
+  private seen = new FingerprintTable(12);
   /** Executions ended at a state the pass had reached with no more preemptions (`cacheFromBound`). */
   statePrunes = 0;
 
@@ -128,11 +130,14 @@ export class DfsStrategy implements Strategy {
         );
       }
     } else {
-      let key = "";
+      let keyLo = 0;
+      let keyHi = 0;
       if (this.bound >= this.cacheFromBound) {
         state.fingerprint(false);
-        key = `${state.lo},${state.hi},${current}`;
-        if (this.reachedBefore(key, i)) {
+        // The thread that ran last is part of the key: mixed into the low word (-1 at the start).
+        keyLo = (state.lo ^ Math.imul(current + 2, 0x9e3779b1)) >>> 0;
+        keyHi = state.hi;
+        if (this.reachedBefore(keyLo, keyHi, i)) {
           this.step = i;
           return -1;
         }
@@ -146,7 +151,8 @@ export class DfsStrategy implements Strategy {
         chosen: pick,
         fromWait: state.waiting(pick),
         cut: 0,
-        key,
+        keyLo,
+        keyHi,
       });
     }
     if (current >= 0 && pick !== current && enabled.indexOf(current) >= 0) this.preemptions++;
@@ -158,15 +164,20 @@ export class DfsStrategy implements Strategy {
    * there), else records it. A key on the current path closes a cycle: the stack proviso restores the
    * branches a local step's cut took from the point just before.
    */
-  private reachedBefore(key: string, i: number): boolean {
-    const before = this.seen.get(key);
-    if (before === undefined || before > this.preemptions) {
-      this.seen.set(key, this.preemptions);
+  private reachedBefore(lo: number, hi: number, i: number): boolean {
+    const slot = this.seen.find(lo, hi);
+    if (slot < 0) {
+      this.seen.insert(lo, hi, this.preemptions);
+      return false;
+    }
+    if (this.seen.value(slot) > this.preemptions) {
+      this.seen.setValue(slot, this.preemptions);
       return false;
     }
     this.statePrunes++;
     const last = this.nodes[i - 1];
-    if (last !== undefined && last.cut !== 0 && this.nodes.some((n, j) => j < i && n.key === key)) {
+    const onPath = (n: Node, j: number): boolean => j < i && n.keyLo === lo && n.keyHi === hi;
+    if (last !== undefined && last.cut !== 0 && this.nodes.some(onPath)) {
       last.tried &= ~last.cut;
       for (let c = last.cut; c !== 0; c &= c - 1) this.localCuts--;
       last.cut = 0;
@@ -219,7 +230,7 @@ export class DfsStrategy implements Strategy {
         return;
       }
       this.bound++;
-      this.seen.clear();
+      if (this.seen.size > 0) this.seen = new FingerprintTable(12);
       this.pruned = false;
       this.prefixLen = 0;
       return;
