@@ -39,7 +39,7 @@
  */
 import { Prng } from "../prng.js";
 import type { ExecutionResult } from "../result.js";
-import { READ, rt } from "../runtime.js";
+import { FIELD_IDS, READ, rt } from "../runtime.js";
 import type { Strategy } from "./strategy.js";
 
 /** A signature's state in the history. */
@@ -81,7 +81,9 @@ export class PosStrategy implements Strategy {
   /** Vector clocks, thread t's at [t * MAX_THREADS, ...). */
   private readonly vc = new Int32Array(MAX_THREADS * MAX_THREADS);
   private readonly before = new Int32Array(MAX_THREADS);
-  // Per object o (ids are dense and restart at 1 every execution):
+  // Per shared object or field o, by its dense index (`slotOf`: object ids and field ids are each dense
+  // and restart every execution, but field ids start at FIELD_IDS, 2^22: indexed as they are, the tables
+  // below ran to millions of entries and were cleared in full before every execution):
   /** Last writer + 1 (0: none), its clock and signature index; the writer's clock vector. */
   private wThr: Int32Array = new Int32Array(0);
   private wClk: Int32Array = new Int32Array(0);
@@ -91,7 +93,7 @@ export class PosStrategy implements Strategy {
   private rClk: Int32Array = new Int32Array(0);
   private rSig: Int32Array = new Int32Array(0);
   private rVc: Int32Array = new Int32Array(0);
-  /** Largest object id seen this execution (the tables are cleared up to it). */
+  /** Largest dense index seen this execution (the tables are cleared up to it). */
   private maxObj = 0;
   /** Entries per object in the per-thread tables: the program's thread count. */
   private stride = 0;
@@ -223,7 +225,7 @@ export class PosStrategy implements Strategy {
     // Races and clock joins first (against the clock before this step's own edges), then the updates.
     for (let i = 0; i < len; i++) {
       const e = fp[i] as number;
-      const o = e >> 2;
+      const o = slotOf(e >> 2);
       if (o >= this.wThr.length) this.grow(o);
       if (o > this.maxObj) this.maxObj = o;
       const w = (this.wThr[o] as number) - 1;
@@ -251,7 +253,7 @@ export class PosStrategy implements Strategy {
     }
     for (let i = 0; i < len; i++) {
       const e = fp[i] as number;
-      const o = e >> 2;
+      const o = slotOf(e >> 2);
       const ob = o * T;
       if ((e & 3) === READ) {
         this.rClk[ob + t] = c;
@@ -287,4 +289,9 @@ export class PosStrategy implements Strategy {
     this.rSig = g(this.rSig, T);
     this.rVc = g(this.rVc, T);
   }
+}
+
+/** Dense index of a footprint id: objects (1, 2, ...) at even indices, fields (FIELD_IDS, ...) at odd. */
+function slotOf(id: number): number {
+  return id < FIELD_IDS ? id * 2 : (id - FIELD_IDS) * 2 + 1;
 }
