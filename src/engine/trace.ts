@@ -45,15 +45,15 @@ export function recordTrace(
     const result = runExecution(program, new ReplayStrategy(choices), {
       maxSteps,
       onStep: (th, step) => {
-        const reads: number[] = [];
-        const writes: number[] = [];
-        const locks: number[] = [];
+        // Sets, not arrays searched per entry: a step that frees a page reads every slot of the XArray
+        // (hundreds at HPAGE_PMD_NR=512), and a linear search per entry made recording quadratic there.
+        const reads = new Set<number>();
+        const writes = new Set<number>();
+        const locks = new Set<number>();
         for (let i = 0; i < rt.fpLen; i++) {
           const e = rt.fp[i] as number;
-          const obj = e >> 2;
           const kind = e & 3;
-          const list = kind === READ ? reads : kind === WRITE ? writes : locks;
-          if (!list.includes(obj)) list.push(obj);
+          (kind === READ ? reads : kind === WRITE ? writes : locks).add(e >> 2);
         }
         const s = th.site;
         steps.push({
@@ -66,9 +66,9 @@ export function recordTrace(
             .filter((f) => f.fn.inline !== true)
             .map((f) => f.fn.name)
             .reverse(),
-          reads,
-          writes,
-          locks,
+          reads: [...reads],
+          writes: [...writes],
+          locks: [...locks],
           notes: rt.notes.slice(),
           snapshot: snapshot?.(),
         });
