@@ -22,7 +22,7 @@ import { put_page } from "../kernel/include/linux/mm.js";
 import { allPages, as_mapping, type Page } from "../kernel/include/linux/mm_types.js";
 import { flagNames, PG_head, PG_locked } from "../kernel/include/linux/page-flags.js";
 import { shmem_inode_info_peek } from "../kernel/include/linux/shmem_fs.js";
-import { read_whole_array, xa_snapshot } from "../kernel/lib/xarray.js";
+import { read_whole_array, xa_first_index, xa_snapshot } from "../kernel/lib/xarray.js";
 import { dump_page } from "../kernel/mm/debug.js";
 import { end_page_writeback } from "../kernel/mm/filemap.js";
 import { collapse_file } from "../kernel/mm/khugepaged.js";
@@ -253,15 +253,10 @@ export function makeProgram(scenario: Scenario, rc: RunConfig = {}): ScenarioPro
 /** Where a page is still referenced by the page cache, or null. */
 function cachedAt(w: World, page: Page): string | null {
   read_whole_array(w.mapping.i_pages);
-  const slots = xa_snapshot(w.mapping.i_pages);
-  for (let i = 0; i < slots.length; i++) {
-    const e = slots[i];
-    // The cache holds heads: a slot refers to `page` if it holds it or (for a tail) its head.
-    if (e === page || (page.compound_head !== null && e === page.compound_head)) {
-      return `still in the page cache of ${w.inode.name} at index ${i}`;
-    }
-  }
-  return null;
+  // The cache holds heads: a slot refers to `page` if it holds it or (for a tail) its head.
+  const head = page.compound_head;
+  const i = xa_first_index(w.mapping.i_pages, (e) => e === page || (head !== null && e === head));
+  return i < 0 ? null : `still in the page cache of ${w.inode.name} at index ${i}`;
 }
 
 function damage(what: string, page?: Page): AssertionInfo {

@@ -49,7 +49,14 @@ import {
   xas_valid,
 } from "./xarray_internal.js";
 
-export { xa_check_tree, xa_describe_tree, xa_entry_name, xa_snapshot } from "./xarray_debug.js";
+export {
+  xa_check_tree,
+  xa_describe_tree,
+  xa_entry_at,
+  xa_entry_name,
+  xa_first_index,
+  xa_snapshot,
+} from "./xarray_debug.js";
 export {
   read_whole_array,
   XA_RCU_FREE,

@@ -54,6 +54,50 @@ export function xa_snapshot(xa: XArray): XaEntry[] {
 }
 
 /**
+ * Element `index` of xa_snapshot (null past the end), found by walking down to it alone: the model's
+ * own checks ask for one index or one page where a snapshot would build every index (hundreds at
+ * HPAGE_PMD_NR=512, on every step a waiter's condition is evaluated and every time a page is freed).
+ */
+export function xa_entry_at(xa: XArray, index: number): XaEntry {
+  let e: XaEntry = xa.xa_head;
+  if (e === null) return null;
+  if (!(e instanceof xa_node)) return index === 0 ? e : null;
+  if (index >= xa.chunkSize * pow2(e.shift)) return null;
+  let node: xa_node = e;
+  for (;;) {
+    const span = pow2(node.shift);
+    const i = Math.floor(index / span) % xa.chunkSize;
+    e = node.slots[i] as XaEntry;
+    if (e instanceof XaInternal && e.n < 63) e = node.slots[e.n] as XaEntry;
+    if (!(e instanceof xa_node) || node.shift === 0) return e;
+    node = e;
+  }
+}
+
+/** The first index whose xa_snapshot element satisfies `match`, or -1; the same walk, no array built. */
+export function xa_first_index(xa: XArray, match: (e: XaEntry) => boolean): number {
+  const head = xa.xa_head;
+  if (head === null) return -1;
+  if (!(head instanceof xa_node)) return match(head) ? 0 : -1;
+  const walk = (node: xa_node, base: number): number => {
+    const span = pow2(node.shift);
+    for (let i = 0; i < xa.chunkSize; i++) {
+      let e = node.slots[i] as XaEntry;
+      if (e instanceof XaInternal && e.n < 63) e = node.slots[e.n] as XaEntry;
+      const start = base + i * span;
+      if (e instanceof xa_node && node.shift !== 0) {
+        const found = walk(e, start);
+        if (found >= 0) return found;
+      } else if (match(e)) {
+        return start;
+      }
+    }
+    return -1;
+  };
+  return walk(head, 0);
+}
+
+/**
  * The node structure from xa_head, as text: a node is `n<shift>[slot,slot,...]`, other entries are
  * named by xa_entry_name. E.g. `n1[n0[H,H],n0[H,H]]` is one THP of 4 pages at index 0 with
  * XA_CHUNK_SHIFT = 1.

@@ -48,8 +48,8 @@ import {
   XA_STATE,
   type XArray,
   type XaEntry,
+  xa_entry_at,
   xa_is_value,
-  xa_snapshot,
   type xa_state,
   xas_find,
   xas_init_marks,
@@ -74,7 +74,7 @@ const at = (line: number) => ({ file: F, line });
 export function wait_frozen_page(s: Site, xa: XArray, index: number, page: Page): Wait {
   return waitUntil(
     s,
-    () => page._refcount !== 0 || (xa_snapshot(xa)[index] ?? null) !== page,
+    () => page._refcount !== 0 || xa_entry_at(xa, index) !== page,
     `frozen page ${page.name} at index ${index} to be unfrozen or replaced`,
   );
 }

@@ -22,6 +22,8 @@ import {
   type XaEntry,
   xa_check_tree,
   xa_describe_tree,
+  xa_entry_at,
+  xa_first_index,
   xa_is_internal,
   xa_is_node,
   xa_is_retry,
@@ -202,6 +204,23 @@ describe("entries and predicates", () => {
     const p = page("P");
     expect(xa_is_value(p) || xa_is_internal(p) || xa_is_node(p)).toBe(false);
     expect(xa_is_value(null) || xa_is_internal(null)).toBe(false);
+  });
+
+  test("the point lookups resolve a sibling entry to its canonical slot, as xa_snapshot does", () => {
+    // No model path leaves sibling entries behind (THPs are stored slot by slot, and a multi-index store
+    // of NULL clears its siblings), so this builds one by hand: a node whose slot 1 is sibling-of-0.
+    const xa = new XArray("t");
+    const node = new xa_node(xa, 0);
+    const H = page("H");
+    node.slots[0] = H;
+    node.slots[1] = xa_mk_sibling(0);
+    xa.xa_head = node;
+    const snap = xa_snapshot(xa);
+    expect(snap.slice(0, 2)).toEqual([H, H]);
+    for (let i = 0; i < snap.length + 1; i++) expect(xa_entry_at(xa, i)).toBe(snap[i] ?? null);
+    node.slots[0] = null;
+    expect(xa_first_index(xa, (e) => e === H)).toBe(-1);
+    expect(xa_first_index(xa, (e) => e === null)).toBe(0);
   });
 
   test("XA_STATE_ORDER and xas_set_order compute shift and sibs from XA_CHUNK_SHIFT", () => {
@@ -718,6 +737,12 @@ describe("single-threaded behaviour matches a map of index → entry", () => {
         const snap = xa_snapshot(xa);
         for (let i = 0; i < Math.max(limit, snap.length); i++) {
           expect(snap[i] ?? null).toBe(ref.get(i) ?? null);
+        }
+        // The point lookups the model's own checks use agree with the snapshot, index by index and for
+        // the first index holding each entry (or none).
+        for (let i = 0; i < Math.max(limit, snap.length) + 2; i++) expect(xa_entry_at(xa, i)).toBe(snap[i] ?? null);
+        for (const e of [...new Set(ref.values()), page("absent")]) {
+          expect(xa_first_index(xa, (x) => x === e)).toBe(snap.indexOf(e));
         }
         if (op % 7 === 0) for (let i = 0; i < limit; i += 1 + rnd(3)) expect(load(xa, i)).toBe(ref.get(i) ?? null);
         // xas_for_each from a random start to a random max
