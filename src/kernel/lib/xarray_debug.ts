@@ -36,21 +36,31 @@ export function xa_snapshot(xa: XArray): XaEntry[] {
   if (head === null) return [];
   if (!(head instanceof xa_node)) return [head];
   const out = new Array<XaEntry>(xa.chunkSize * pow2(head.shift)).fill(null);
-  const walk = (node: xa_node, base: number): void => {
+  visitRanges(xa, (start, span, e) => {
+    for (let j = 0; j < span; j++) out[start + j] = e;
+    return false;
+  });
+  return out;
+}
+
+/**
+ * Visits what xa_head leads to in index order, as ranges: `span` indices from `start` resolve to entry
+ * `e` (siblings resolved to their canonical slot). Stops, returning true, when `visit` returns true.
+ */
+function visitRanges(xa: XArray, visit: (start: number, span: number, e: XaEntry) => boolean): boolean {
+  const head = xa.xa_head;
+  if (!(head instanceof xa_node)) return visit(0, 1, head);
+  const walk = (node: xa_node, base: number): boolean => {
     const span = pow2(node.shift);
     for (let i = 0; i < xa.chunkSize; i++) {
       let e = node.slots[i] as XaEntry;
       if (e instanceof XaInternal && e.n < 63) e = node.slots[e.n] as XaEntry;
       const start = base + i * span;
-      if (e instanceof xa_node && node.shift !== 0) {
-        walk(e, start);
-      } else {
-        for (let j = 0; j < span; j++) out[start + j] = e;
-      }
+      if (e instanceof xa_node && node.shift !== 0 ? walk(e, start) : visit(start, span, e)) return true;
     }
+    return false;
   };
-  walk(head, 0);
-  return out;
+  return walk(head, 0);
 }
 
 /**
@@ -76,25 +86,13 @@ export function xa_entry_at(xa: XArray, index: number): XaEntry {
 
 /** The first index whose xa_snapshot element satisfies `match`, or -1; the same walk, no array built. */
 export function xa_first_index(xa: XArray, match: (e: XaEntry) => boolean): number {
-  const head = xa.xa_head;
-  if (head === null) return -1;
-  if (!(head instanceof xa_node)) return match(head) ? 0 : -1;
-  const walk = (node: xa_node, base: number): number => {
-    const span = pow2(node.shift);
-    for (let i = 0; i < xa.chunkSize; i++) {
-      let e = node.slots[i] as XaEntry;
-      if (e instanceof XaInternal && e.n < 63) e = node.slots[e.n] as XaEntry;
-      const start = base + i * span;
-      if (e instanceof xa_node && node.shift !== 0) {
-        const found = walk(e, start);
-        if (found >= 0) return found;
-      } else if (match(e)) {
-        return start;
-      }
-    }
-    return -1;
-  };
-  return walk(head, 0);
+  if (xa.xa_head === null) return -1;
+  let found = -1;
+  visitRanges(xa, (start, _span, e) => {
+    if (match(e)) found = start;
+    return found >= 0;
+  });
+  return found;
 }
 
 /**
