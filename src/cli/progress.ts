@@ -9,8 +9,8 @@
  * - stress: a bar over the budget (time, executions, or whichever ends first), executions/s, failures,
  *   time left.
  * - matrix: a bar over the cells, the cell being searched, elapsed time.
- * - the shrink that follows a failure (check): a line saying what was found and when, at once,
- *   then a bar over the shrink's executions (at HPAGE_PMD_NR=512 it can take its whole 10 s).
+ * - the shrink that follows a failure (check, stress): a line saying what was found (check: and when),
+ *   at once, then a bar over the shrink's budgets (at HPAGE_PMD_NR=512 it can take its whole 10 s).
  */
 import cliProgress from "cli-progress";
 import type { ExecutionResult } from "../engine/result.js";
@@ -206,7 +206,9 @@ export function makeShrinkProgress(
   label: string,
   startedAt: number,
   budget: { readonly executions: number; readonly timeMs: number },
-  search: Progress | null,
+  search: { stop(): void } | null,
+  announce: (f: ExecutionResult, executions: number, secs: string) => string = (f, executions, secs) =>
+    `found ${failureWords(f)} after ${executions} executions (${secs} s); shrinking it to the fewest preemptions, then steps`,
 ): (ShrinkHooks & { stop(): void }) | null {
   if (!wanted(o)) return null;
   const bar = new LazyBar(
@@ -217,9 +219,7 @@ export function makeShrinkProgress(
     found(f: ExecutionResult, executions: number): void {
       search?.stop();
       const secs = ((Date.now() - startedAt) / 1000).toFixed(1);
-      process.stderr.write(
-        `${label}: found ${failureWords(f)} after ${executions} executions (${secs} s); shrinking it to the fewest preemptions, then steps\n`,
-      );
+      process.stderr.write(`${label}: ${announce(f, executions, secs)}\n`);
     },
     progress(p: ShrinkProgress): void {
       const done = Math.max(p.executions / budget.executions, p.elapsedMs / budget.timeMs);

@@ -2,13 +2,14 @@
 import { availableParallelism } from "node:os";
 import { decodeSchedule } from "../engine/schedule.js";
 import { resolvePatches } from "../kernel/patches/index.js";
+import { SHRINK_EXECUTIONS, SHRINK_TIME_MS } from "../report/checkScenario.js";
 import { renderStressReport, STRESS_SCENARIO, type STRESS_STRATEGIES, stressBudget } from "../report/stress.js";
 import { stressParallel } from "../report/stressParallel.js";
 import type { StressReport } from "../report/types.js";
 import { findScenario } from "../scenarios/index.js";
 import { makeProgram } from "../scenarios/program.js";
 import { type CliOptions, exitFor, htmlTarget, verdictLine, write, writeText, writeViewer } from "./commands.js";
-import { makeStressProgress } from "./progress.js";
+import { failureWords, makeShrinkProgress, makeStressProgress } from "./progress.js";
 
 /**
  * Worker threads of a stress run: as given; else one per core for a time budget, and one for an execution
@@ -35,11 +36,25 @@ export async function stressCommand(scenarioName: string | undefined, o: CliOpti
   };
   const target = o.html === undefined ? null : htmlTarget(o.html, o.force === true);
   const progress = makeStressProgress(o, `${s.name} (${strategy})`, stressBudget(so));
+  // The run's first failure is shrunk after the whole budget: say so, with a bar if it takes a while.
+  const shrinking = makeShrinkProgress(
+    o,
+    s.name,
+    Date.now(),
+    { executions: SHRINK_EXECUTIONS, timeMs: SHRINK_TIME_MS },
+    progress,
+    (f) => `shrinking the first failure (${failureWords(f)}) to the fewest preemptions, then steps`,
+  );
   let r: StressReport;
   try {
-    r = await stressParallel(s, stressJobs(o), { ...so, onProgress: progress?.onProgress });
+    r = await stressParallel(s, stressJobs(o), {
+      ...so,
+      onProgress: progress?.onProgress,
+      onShrink: shrinking ?? undefined,
+    });
   } finally {
     progress?.stop();
+    shrinking?.stop();
   }
   if (target !== null) {
     if (r.schedule === null) {

@@ -18,7 +18,7 @@ import type { StressReport } from "./types.js";
 /** One seed's search as a worker receives it: the scenario by name (or .json path) and plain options. */
 export interface StressJob {
   readonly scenario: string;
-  readonly options: Omit<StressOptions, "onProgress">;
+  readonly options: Omit<StressOptions, "onProgress" | "onShrink">;
 }
 
 /** Splits an execution budget over `jobs` searches; a job with no share is not run. */
@@ -32,7 +32,8 @@ export function shareExecutions(total: number, jobs: number): number[] {
 export async function stressParallel(s: Scenario, jobs: number, o: StressOptions = {}): Promise<StressReport> {
   if (jobs <= 1) return stressScenario(s, o);
   const t0 = Date.now();
-  const { onProgress, ...plain } = o;
+  // Functions stay in this thread (the shrink after the workers runs here): workers get plain data.
+  const { onProgress, onShrink: _shrink, ...plain } = o;
   const seed = o.seed ?? 1;
   const budget = stressBudget(o);
   const shares =
