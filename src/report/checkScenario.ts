@@ -280,7 +280,7 @@ export function checkpointFor(
 /**
  * The shrink's budgets: executions, and wall time unless `shrinkTimeMs` says otherwise. The time is what
  * usually ends a long proof; the execution cap only keeps a cheap one from running on (a proof that
- * Hugh's deletions' filemap.c:311 needs 6 preemptions takes ~50,000 short executions, bench/RESULTS.md §14).
+ * Hugh's deletions' filemap.c:311 needs 6 preemptions takes ~28,000 short executions, bench/RESULTS.md §14).
  */
 export const SHRINK_EXECUTIONS = 100_000;
 export const SHRINK_TIME_MS = 10_000;

@@ -32,7 +32,7 @@
  * (the stack proviso, as in the stateful search: a cut justified by the cycle itself would ignore them).
  * Without the cache a pass costs ~10× the one below it on the seed scenarios; with it ~3× (the states
  * reachable within the bound, not the paths): Hugh's deletions' filemap.c:311 in collapse-vs-truncate is
- * proven to need 6 preemptions in ~50,000 executions, where passes 0–5 without it need millions. Below
+ * proven to need 6 preemptions in ~28,000 executions, where passes 0–5 without it need millions. Below
  * bound 3 the fingerprints cost more than the replays they save (bench/RESULTS.md §14).
  */
 import { UsageError } from "../errors.js";
