@@ -4,7 +4,7 @@
  * (`independent` in programs.ts, n threads each bumping its own counter, keeps the rule too.)
  * `staleRead` breaks that rule on purpose, to show what the soundness checks catch.
  */
-import { ModelAssertion } from "../../src/engine/errors.js";
+import { type AssertionInfo, ModelAssertion } from "../../src/engine/errors.js";
 import type { Program, ThreadSpec } from "../../src/engine/program.js";
 import { enter, enterFn, type Gen, leave, newObject, read, waitUntil, write } from "../../src/engine/runtime.js";
 import { fn, site } from "../../src/engine/site.js";
@@ -13,16 +13,14 @@ const F_INC = fn("incr", "counter.c", 1);
 const S_READ = site("counter.c", 11, "incr", "tmp = x");
 export const INC_CHECK = { file: "counter.c", line: 20 } as const;
 
+/** A fatal model assertion at `site`, as the programs below throw it. */
+function failure(kind: string, site: AssertionInfo["site"], condition: string, message: string): ModelAssertion {
+  return new ModelAssertion({ kind, site, condition, message, detail: [], fatal: true });
+}
+
 function lostUpdateCheck(x: number, n: number): null {
   if (x !== n) {
-    throw new ModelAssertion({
-      kind: "invariant",
-      site: INC_CHECK,
-      condition: `x == ${n}`,
-      message: `lost update: x == ${x}`,
-      detail: [],
-      fatal: true,
-    });
+    throw failure("invariant", INC_CHECK, `x == ${n}`, `lost update: x == ${x}`);
   }
   return null;
 }
@@ -80,14 +78,7 @@ export function staleRead(): Program {
             const tmp = s.x;
             yield S_STALE_READ;
             if (tmp !== 0) {
-              throw new ModelAssertion({
-                kind: "bug",
-                site: STALE_CHECK,
-                condition: "tmp != 0",
-                message: "read x while it was 1",
-                detail: [],
-                fatal: true,
-              });
+              throw failure("bug", STALE_CHECK, "tmp != 0", "read x while it was 1");
             }
           },
         },
@@ -206,14 +197,7 @@ export function idleAndBoom(): Program {
             write(s.obj);
             s.x = 1;
             yield S_BOOM;
-            throw new ModelAssertion({
-              kind: "bug",
-              site: BOOM_CHECK,
-              condition: "x == 1",
-              message: "boom",
-              detail: [],
-              fatal: true,
-            });
+            throw failure("bug", BOOM_CHECK, "x == 1", "boom");
           },
         },
       ];
@@ -256,14 +240,7 @@ export function readyThenIdle(): Program {
           run: function* boom(): Gen<void> {
             read(s.obj);
             if (s.ready === 1) {
-              throw new ModelAssertion({
-                kind: "bug",
-                site: READY_CHECK,
-                condition: "ready",
-                message: "boom after ready",
-                detail: [],
-                fatal: true,
-              });
+              throw failure("bug", READY_CHECK, "ready", "boom after ready");
             }
             yield S_SEE;
           },
